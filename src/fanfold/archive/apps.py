@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ArchiveConfig(AppConfig):
+    name = "fanfold.archive"
+
+    def ready(self) -> None:
+        from fanfold.archive import signals  # noqa: F401

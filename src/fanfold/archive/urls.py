@@ -1,0 +1,33 @@
+from django.urls import path
+
+from fanfold.archive.views import browse, reading
+
+app_name = "archive"
+
+urlpatterns = [
+    # Reading (views/reading.py)
+    path("", reading.front_page, name="front"),
+    path("stories/<int:pk>/", reading.story_redirect, name="story_short"),
+    path("stories/<int:pk>-<str:slug>/", reading.story_index, name="story"),
+    path("stories/<int:pk>/chapters/<int:number>/", reading.chapter, name="chapter"),
+    path("stories/<int:pk>/full/", reading.full_story, name="full"),
+    path("stories/<int:pk>/print/", reading.print_story, name="print"),
+    path("stories/<int:pk>/consent/", reading.consent, name="consent"),
+    # Browsing (views/browse.py)
+    path("browse/", browse.index, name="browse"),
+    path("browse/categories/", browse.categories, name="categories"),
+    path("browse/categories/<int:pk>/", browse.category, name="category"),
+    path("browse/characters/", browse.characters, name="characters"),
+    path("browse/characters/<int:pk>/", browse.character, name="character"),
+    path("browse/types/<int:pk>/", browse.classification_type, name="classification_type"),
+    path("browse/classifications/<int:pk>/", browse.classification, name="classification"),
+    path("browse/ratings/", browse.ratings, name="ratings"),
+    path("browse/ratings/<int:pk>/", browse.rating, name="rating"),
+    path("browse/titles/", browse.titles, name="titles"),
+    path("browse/recent/", browse.recent, name="recent"),
+    path("browse/top/<slug:which>/", browse.top, name="top"),
+    path("authors/", browse.authors, name="authors"),
+    path("authors/<path:pen_name>/", browse.author, name="author"),
+    path("series/", browse.series_list, name="series_list"),
+    path("series/<int:pk>/", browse.series, name="series"),
+]

@@ -1,0 +1,95 @@
+"""Author text: the one sanitizing allowlist, plain-text conversion and word counts.
+
+Every piece of author-supplied HTML that reaches a page passes through `sanitize()`;
+templates mark only fields produced here as safe.
+"""
+
+import html
+import re
+from html.parser import HTMLParser
+
+import nh3
+
+# What fiction needs: paragraphs, emphasis, headings for parts, lists, quotes, tables for
+# the odd letter or chat log, rules for scene breaks, links and nothing executable.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "cite", "code", "dd", "del",
+    "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "ins", "kbd",
+    "li", "ol", "p", "pre", "q", "s", "small", "span", "strike", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"title", "dir", "lang", "align"},
+    "a": {"href", "name"},
+    "abbr": {"title"},
+    "ol": {"start", "type"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(markup: str) -> str:
+    """Return markup reduced to the allowlist; links get rel="nofollow noopener"."""
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain_to_html(text: str) -> str:
+    """Plain prose to HTML: blank lines separate paragraphs, single newlines break lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n+", text) if p.strip()]
+    return "\n".join(
+        "<p>"
+        + "<br>\n".join(html.escape(line, quote=False) for line in p.strip("\n").split("\n"))
+        + "</p>"
+        for p in paragraphs
+    )
+
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre",
+    "tr", "hr", "dt", "dd", "table", "ul", "ol", "center",
+}  # fmt: skip
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """The visible text of sanitized HTML, with block elements as paragraph breaks."""
+    extractor = _TextExtractor()
+    extractor.feed(markup)
+    extractor.close()
+    text = "".join(extractor.parts)
+    # Source newlines inside a paragraph are just spaces to a reader.
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+
+def word_count(text: str) -> int:
+    """Words in plain text; "’til", "don't" and "well-known" count as one each."""
+    return sum(1 for _ in _WORD.finditer(text))

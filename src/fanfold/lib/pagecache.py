@@ -1,0 +1,46 @@
+"""Versioned keys for the shared page cache.
+
+A cached page's key contains the current version token of every scope it depends on;
+bumping a scope makes all its pages unreachable at once, in every process, without
+finding or deleting them. Scopes: "site" (everything), "listings" (front page and
+browse pages) and "story:<id>" (one story's index, chapters and full view).
+"""
+
+import hashlib
+import uuid
+
+from django.core.cache import cache
+
+_PREFIX = "pc:"
+
+
+def _version_key(scope: str) -> str:
+    return f"{_PREFIX}v:{scope}"
+
+
+def versions(scopes: list[str]) -> list[str]:
+    """Current version tokens; a missing one is created (never reused after eviction)."""
+    keys = [_version_key(scope) for scope in scopes]
+    found = cache.get_many(keys)
+    tokens = []
+    for key in keys:
+        token = found.get(key)
+        if token is None:
+            cache.add(key, uuid.uuid4().hex[:12], None)
+            token = cache.get(key)
+        tokens.append(token)
+    return tokens
+
+
+def bump(*scopes: str) -> None:
+    """Invalidate every cached page that depends on one of these scopes."""
+    cache.set_many({_version_key(scope): uuid.uuid4().hex[:12] for scope in scopes}, None)
+
+
+def page_key(path: str, query: str, variant: str, scopes: list[str]) -> str:
+    raw = "|".join([path, query, variant, *versions(scopes)])
+    return _PREFIX + "p:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+
+
+def etag_for(content: bytes) -> str:
+    return '"' + hashlib.blake2b(content, digest_size=12).hexdigest() + '"'

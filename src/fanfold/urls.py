@@ -1,0 +1,8 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("fanfold.archive.urls")),
+    path("accounts/", include("fanfold.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
