@@ -1,3 +1,12 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from fanfold.accounts import views
 
 app_name = "accounts"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+]

@@ -126,6 +126,13 @@ class StoryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED, chapter_count__gt=0)
 
+    def listed_for(self, user):
+        """Stories that appear on listings for this visitor: published, readable by them."""
+        listed = self.published()
+        if not user.is_authenticated:
+            listed = listed.filter(rating__members_only=False)
+        return listed
+
     def visible_to(self, user):
         """Stories this user may open: published ones, plus their own in any state."""
         visible = Q(status=Status.PUBLISHED, chapter_count__gt=0)
@@ -137,9 +144,14 @@ class StoryQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a blurb shows, in a fixed number of queries whatever the page size."""
+        from fanfold.accounts.models import User
+
         return (
             self.select_related("rating")
-            .prefetch_related("authors__profile", "categories")
+            .prefetch_related(
+                models.Prefetch("authors", queryset=User.objects.select_related("profile")),
+                "categories",
+            )
             .defer("notes")
         )
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", reading.front_page, name="front"),
     path("stories/<int:pk>/", reading.story_redirect, name="story_short"),
     path("stories/<int:pk>-<str:slug>/", reading.story_index, name="story"),
+    path("stories/<int:pk>/chapters/", reading.chapter_jump, name="chapter_jump"),
     path("stories/<int:pk>/chapters/<int:number>/", reading.chapter, name="chapter"),
     path("stories/<int:pk>/full/", reading.full_story, name="full"),
     path("stories/<int:pk>/print/", reading.print_story, name="print"),

@@ -45,42 +45,42 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def email_settings(url: str, default_dir: str) -> dict[str, object]:
-    """Django e-mail settings from EMAIL_URL.
+def mailers_from_url(url: str, default_dir: str) -> dict[str, dict]:
+    """Django's MAILERS setting from EMAIL_URL.
 
     `smtp://user:pass@host:port`, `smtps://…` (implicit TLS), `smtp+tls://…` (STARTTLS),
     `console:` and `file:///path`; an empty value writes messages as files in default_dir.
     """
     if not url:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": default_dir,
-        }
+        return _mailer("filebased", file_path=default_dir)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return _mailer("console")
     if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": unquote(parts.path) or default_dir,
-        }
+        return _mailer("filebased", file_path=unquote(parts.path) or default_dir)
     if scheme not in {"smtp", "smtps", "smtp+tls"}:
         raise ImproperlyConfigured(
             f"EMAIL_URL scheme must be smtp, smtps, smtp+tls, console or file, not {scheme!r}"
         )
-    options = parse_qs(parts.query)
     try:
         port = parts.port
+        timeout = int(parse_qs(parts.query).get("timeout", ["10"])[0])
     except ValueError:
-        raise ImproperlyConfigured(f"EMAIL_URL has a bad port: {url!r}") from None
+        raise ImproperlyConfigured(f"EMAIL_URL has a bad port or timeout: {url!r}") from None
+    return _mailer(
+        "smtp",
+        host=parts.hostname or "localhost",
+        port=port or (465 if scheme == "smtps" else 25),
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_ssl=scheme == "smtps",
+        use_tls=scheme == "smtp+tls",
+        timeout=timeout,
+    )
+
+
+def _mailer(kind: str, **options) -> dict[str, dict]:
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": port or (465 if scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": scheme == "smtps",
-        "EMAIL_USE_TLS": scheme == "smtp+tls",
-        "EMAIL_TIMEOUT": int(options.get("timeout", ["10"])[0]),
+        "default": {"BACKEND": f"django.core.mail.backends.{kind}.EmailBackend", "OPTIONS": options}
     }

@@ -59,21 +59,29 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 
 
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+
+
 class _TextExtractor(HTMLParser):
+    """Text as a browser shows it: source whitespace collapses, blocks and <br> break lines."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.in_pre = 0
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        self.in_pre += tag == "pre"
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCK_TAGS:
             self.parts.append("\n")
+        self.in_pre -= tag == "pre" and self.in_pre > 0
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        self.parts.append(data if self.in_pre else _HTML_SPACE.sub(" ", data))
 
 
 def html_to_text(markup: str) -> str:
@@ -82,8 +90,7 @@ def html_to_text(markup: str) -> str:
     extractor.feed(markup)
     extractor.close()
     text = "".join(extractor.parts)
-    # Source newlines inside a paragraph are just spaces to a reader.
-    lines = [re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n")]
+    lines = [line.strip(" ") for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
