@@ -8,6 +8,10 @@ from fanfold.lib.names import name_key
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(label="Pen name", max_length=100)
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That pen name and password do not match. Passwords are case-sensitive.",
+    }
 
 
 class RegistrationForm(forms.Form):

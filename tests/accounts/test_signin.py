@@ -1,0 +1,82 @@
+"""Minimal sign-in and registration: enough to return a reader to the chapter they were on."""
+
+import pytest
+
+from fanfold.accounts.models import Profile, User
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_keeps_next(client):
+    page = client.get("/accounts/login/?next=/stories/1/chapters/2/").content.decode()
+    assert "<h1>Log in</h1>" in page
+    assert '<input type="hidden" name="next" value="/stories/1/chapters/2/">' in page
+    assert '<label for="id_username">Pen name:</label>' in page
+
+
+def test_sign_in_by_pen_name_in_any_case_returns_to_next(client):
+    make_user("Quill Feather", password="s3cret-words")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "quill feather", "password": "s3cret-words", "next": "/stories/1/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/stories/1/"
+
+
+def test_wrong_password_is_a_clear_error(client):
+    make_user("Quill Feather", password="s3cret-words")
+    response = client.post("/accounts/login/", {"username": "Quill Feather", "password": "no"})
+    assert response.status_code == 200
+    assert "That pen name and password do not match." in response.content.decode()
+
+
+def test_next_must_be_local(client):
+    make_user("Quill Feather", password="s3cret-words")
+    response = client.post(
+        "/accounts/login/",
+        {"username": "Quill Feather", "password": "s3cret-words", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == "/"
+
+
+def test_register_creates_member_and_signs_in(client):
+    response = client.post(
+        "/accounts/register/?next=/stories/1/chapters/2/",
+        {"pen_name": "Zoë Lindqvist", "email": "zoe@example.org", "password": "a long passphrase"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/stories/1/chapters/2/"
+    profile = Profile.objects.get(pen_name="Zoë Lindqvist")
+    assert profile.user.check_password("a long passphrase")
+    assert "Log out" in client.get("/accounts/login/", follow=True).content.decode()
+
+
+def test_register_refuses_a_pen_name_that_differs_only_by_case_or_width(client):
+    make_user("Spike")
+    response = client.post(
+        "/accounts/register/",
+        {"pen_name": "ＳＰＩＫＥ", "email": "s@example.org", "password": "a long passphrase"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "That pen name is taken" in page
+    assert 'value="s@example.org"' in page  # what was typed is still there
+    assert User.objects.count() == 1
+
+
+def test_register_explains_weak_passwords(client):
+    response = client.post(
+        "/accounts/register/", {"pen_name": "New", "email": "n@example.org", "password": "123"}
+    )
+    assert "This password is too short" in response.content.decode()
+
+
+def test_register_needs_csrf():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/register/", {"pen_name": "X", "email": "x@example.org", "password": "pw"}
+    )
+    assert response.status_code == 403
