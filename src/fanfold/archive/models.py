@@ -106,13 +106,13 @@ class Rating(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:rating", args=[self.pk])
+
     @property
     def is_gated(self) -> bool:
         """Readers see a warning and must continue before the text."""
         return self.shows_warning or self.needs_consent
-
-    def get_absolute_url(self) -> str:
-        return reverse("archive:rating", args=[self.pk])
 
 
 class Status(models.TextChoices):
@@ -239,6 +239,9 @@ class StoryAuthor(models.Model):
             models.UniqueConstraint(fields=["story", "user"], name="unique_story_author")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} on {self.story}"
+
 
 class ChapterQuerySet(models.QuerySet):
     def published(self):
@@ -273,12 +276,12 @@ class Chapter(models.Model):
     def __str__(self) -> str:
         return self.display_title
 
+    def get_absolute_url(self) -> str:
+        return reverse("archive:chapter", args=[self.story_id, self.position])
+
     @property
     def display_title(self) -> str:
         return self.title or f"Chapter {self.position}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("archive:chapter", args=[self.story_id, self.position])
 
 
 class Series(models.Model):
@@ -331,3 +334,6 @@ class SeriesItem(models.Model):
             ),
             models.UniqueConstraint(fields=["series", "story"], name="unique_series_story"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.series} #{self.position}"

@@ -119,3 +119,6 @@ class Favorite(models.Model):
                 name="unique_fav_series",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"Favorite {self.pk}"
