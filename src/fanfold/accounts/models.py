@@ -51,3 +51,8 @@ class Profile(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("archive:author", args=[self.pen_name])
+
+    @property
+    def safe_website(self) -> str:
+        """The website only when it is a web address (imported data may hold anything)."""
+        return self.website if self.website.lower().startswith(("http://", "https://")) else ""

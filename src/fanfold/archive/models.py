@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from fanfold.lib.names import initial, sort_key
 from fanfold.lib.slugs import story_slug
 
 
@@ -122,6 +123,15 @@ class Status(models.TextChoices):
     HIDDEN = "hidden", "Hidden by a moderator"
 
 
+def with_author_list() -> models.Prefetch:
+    """A story's authorships in byline order with profiles, as `story.author_list`."""
+    return models.Prefetch(
+        "authorships",
+        queryset=StoryAuthor.objects.select_related("user__profile"),
+        to_attr="author_list",
+    )
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED, chapter_count__gt=0)
@@ -144,14 +154,9 @@ class StoryQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a blurb shows, in a fixed number of queries whatever the page size."""
-        from fanfold.accounts.models import User
-
         return (
             self.select_related("rating")
-            .prefetch_related(
-                models.Prefetch("authors", queryset=User.objects.select_related("profile")),
-                "categories",
-            )
+            .prefetch_related(with_author_list(), "categories")
             .defer("notes")
         )
 
@@ -159,6 +164,9 @@ class StoryQuerySet(models.QuerySet):
 class Story(models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, allow_unicode=True, editable=False)
+    # Derived from the title for the A–Z listing: see Story.derive_title_fields().
+    title_key = models.CharField(max_length=200, editable=False, default="")
+    title_letter = models.CharField(max_length=1, editable=False, default="#")
     summary = models.TextField(blank=True, help_text="Sanitized HTML.")
     notes = models.TextField(blank=True, help_text="Sanitized HTML.")
     rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="stories")
@@ -192,7 +200,8 @@ class Story(models.Model):
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
             models.Index(fields=["status", "-published_at"]),
-            models.Index(fields=["status", "title"]),
+            models.Index(fields=["status", "title_key"]),
+            models.Index(fields=["status", "title_letter", "title_key"]),
             models.Index(fields=["status", "-review_count"]),
             models.Index(fields=["status", "-favorite_count"]),
             models.Index(fields=["status", "-hits"]),
@@ -206,14 +215,20 @@ class Story(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.slug = story_slug(self.title)
+        self.derive_title_fields()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "title" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "slug"}
+            kwargs["update_fields"] = {*update_fields, "slug", "title_key", "title_letter"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("archive:story", args=[self.pk, self.slug])
+
+    def derive_title_fields(self) -> None:
+        """Slug and A–Z keys follow the title; bulk inserts call this before bulk_create."""
+        self.slug = story_slug(self.title)
+        self.title_key = sort_key(self.title)[:200]
+        self.title_letter = initial(self.title)
 
     def chapter_url(self, number: int) -> str:
         return reverse("archive:chapter", args=[self.pk, number])
@@ -303,7 +318,7 @@ class Series(models.Model):
     class Meta:
         verbose_name_plural = "series"
         ordering = ["title"]
-        indexes = [models.Index(fields=["-updated_at"])]
+        indexes = [models.Index(fields=["-updated_at"]), models.Index(fields=["title"])]
 
     def __str__(self) -> str:
         return self.title

@@ -1,67 +1,316 @@
-"""Browse listings. (In progress: being written.)"""
+"""Browse listings: the archive by category, character, label, rating, title, author, series.
 
-from django.http import Http404
+Every page is public and the same for all anonymous visitors, so each response is marked
+`cacheable` for the shared page cache. Story listings share one sort vocabulary (`SORTS`)
+and cost a fixed number of queries whatever the page size (see tests/archive/test_browse.py).
+"""
 
+import string
+from collections import defaultdict
 
-def index(request, **kwargs):
-    raise Http404
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
+from fanfold.accounts.models import Profile
+from fanfold.archive.models import (
+    Category,
+    Character,
+    Classification,
+    ClassificationType,
+    Rating,
+    Series,
+    SeriesItem,
+    Story,
+)
+from fanfold.archive.pagecache import cacheable
+from fanfold.lib.paging import choice, paginate
 
-def categories(request, **kwargs):
-    raise Http404
+# value → (label, ordering); "-pk" keeps pages stable when the main key ties.
+SORTS = {
+    "updated": ("Recently updated", ("-updated_at", "-pk")),
+    "published": ("Recently published", ("-published_at", "-pk")),
+    "title": ("Title", ("title_key", "pk")),
+    "words": ("Words", ("-word_count", "-pk")),
+    "chapters": ("Chapters", ("-chapter_count", "-pk")),
+    "reviews": ("Reviews", ("-review_count", "-pk")),
+    "favorites": ("Favorites", ("-favorite_count", "-pk")),
+    "hits": ("Hits", ("-hits", "-pk")),
+}
+SORT_LABELS = {value: label for value, (label, _) in SORTS.items()}
 
+# Top lists: slug → (heading, default sort, extra filter).
+TOP_LISTS = {
+    "most-reviewed": ("Most reviewed", "reviews", Q()),
+    "most-favorited": ("Most favorited", "favorites", Q()),
+    "most-read": ("Most read", "hits", Q()),
+    "longest": ("Longest", "words", Q()),
+    "completed": ("Completed", "updated", Q(completed=True)),
+}
 
-def category(request, **kwargs):
-    raise Http404
-
-
-def characters(request, **kwargs):
-    raise Http404
-
-
-def character(request, **kwargs):
-    raise Http404
-
-
-def classification_type(request, **kwargs):
-    raise Http404
-
-
-def classification(request, **kwargs):
-    raise Http404
-
-
-def ratings(request, **kwargs):
-    raise Http404
-
-
-def rating(request, **kwargs):
-    raise Http404
-
-
-def titles(request, **kwargs):
-    raise Http404
-
-
-def recent(request, **kwargs):
-    raise Http404
-
-
-def top(request, **kwargs):
-    raise Http404
-
-
-def authors(request, **kwargs):
-    raise Http404
-
-
-def author(request, **kwargs):
-    raise Http404
-
-
-def series_list(request, **kwargs):
-    raise Http404
+# "#" collects every title or name that does not begin with a Latin letter A–Z.
+LETTERS = [*string.ascii_uppercase, "#"]
+AUTHORS_PER_PAGE = 50
+CHARACTER_GROUPINGS = {"category": "By fandom", "name": "A–Z"}
+SERIES_SORTS = {
+    "title": ("Title", ("title", "pk")),
+    "updated": ("Recently updated", ("-updated_at", "-pk")),
+}
 
 
-def series(request, **kwargs):
-    raise Http404
+def _initial_filter(field: str, letter: str) -> Q:
+    """Rows whose `field` starts with `letter`; "#" = not with any of A–Z; "" = all."""
+    if not letter:
+        return Q()
+    if letter != "#":
+        return Q(**{f"{field}__istartswith": letter})
+    latin = Q()
+    for each in string.ascii_uppercase:
+        latin |= Q(**{f"{field}__istartswith": each})
+    return ~latin
+
+
+def _story_listing(
+    request, stories, *, heading, template="archive/listing.html", default_sort="updated", **extra
+):
+    """Render a sorted, paginated page of story blurbs (archive/listing.html or a child)."""
+    sort = choice(request, "sort", SORTS, default_sort)
+    page = paginate(
+        request, stories.for_listing().order_by(*SORTS[sort][1]), settings.STORIES_PER_PAGE
+    )
+    context = {"heading": heading, "page": page, "sort": sort, "sorts": SORT_LABELS, **extra}
+    return cacheable(render(request, template, context))
+
+
+def _category_tree() -> tuple[list[Category], dict[int, Category]]:
+    """All categories in one query, as roots with nested `.subcategories`.
+
+    Each category gets `.total`: its own story count plus its sub-categories' totals.
+    A category whose parent is missing (or part of a loop in bad data) is shown as a root.
+    """
+    by_id = {category.pk: category for category in Category.objects.all()}
+    children = defaultdict(list)
+    for category in by_id.values():
+        category.subcategories = []
+        children[category.parent_id if category.parent_id in by_id else None].append(category)
+    roots = list(children[None])
+    placed: set[int] = set()
+
+    def attach(category: Category) -> int:
+        placed.add(category.pk)
+        category.subcategories = [c for c in children[category.pk] if c.pk not in placed]
+        category.total = category.story_count + sum(attach(c) for c in category.subcategories)
+        return category.total
+
+    for root in roots:
+        attach(root)
+    for category in by_id.values():  # loops in the parent chain: show them at the top
+        if category.pk not in placed:
+            roots.append(category)
+            attach(category)
+    return roots, by_id
+
+
+def _descendant_ids(category: Category) -> list[int]:
+    ids, stack = [], [category]
+    while stack:
+        current = stack.pop()
+        ids.append(current.pk)
+        stack.extend(current.subcategories)
+    return ids
+
+
+def _ancestors(category: Category, by_id: dict[int, Category]) -> list[Category]:
+    chain, seen = [], {category.pk}
+    parent = by_id.get(category.parent_id)
+    while parent is not None and parent.pk not in seen:
+        chain.insert(0, parent)
+        seen.add(parent.pk)
+        parent = by_id.get(parent.parent_id)
+    return chain
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    context = {
+        "types": ClassificationType.objects.all(),
+        "letters": LETTERS,
+        "top_lists": {which: heading for which, (heading, _, _) in TOP_LISTS.items()},
+    }
+    return cacheable(render(request, "archive/browse/index.html", context))
+
+
+def categories(request: HttpRequest) -> HttpResponse:
+    roots, _ = _category_tree()
+    return cacheable(render(request, "archive/browse/categories.html", {"roots": roots}))
+
+
+def category(request: HttpRequest, pk: int) -> HttpResponse:
+    _, by_id = _category_tree()
+    current = by_id.get(pk)
+    if current is None:
+        raise Http404("No such category.")
+    in_tree = Story.categories.through.objects.filter(category_id__in=_descendant_ids(current))
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(pk__in=in_tree.values("story_id")),
+        heading=current.name,
+        template="archive/browse/category.html",
+        category=current,
+        ancestors=_ancestors(current, by_id),
+    )
+
+
+def characters(request: HttpRequest) -> HttpResponse:
+    by = choice(request, "by", CHARACTER_GROUPINGS, "category")
+    everyone = Character.objects.order_by("name")
+    if by == "category":
+        groups = _characters_by_category(everyone.prefetch_related("categories"))
+    else:
+        groups = _characters_by_initial(everyone)
+    context = {"groups": groups, "by": by, "groupings": CHARACTER_GROUPINGS}
+    return cacheable(render(request, "archive/browse/characters.html", context))
+
+
+def _characters_by_category(characters) -> list[tuple[str, list[Character]]]:
+    """(fandom name, its characters) in category order; characters of no fandom last."""
+    groups: dict[Category | None, list[Character]] = defaultdict(list)
+    for each in characters:
+        for fandom in each.categories.all() or [None]:
+            groups[fandom].append(each)
+    fandoms = sorted((f for f in groups if f), key=lambda f: (f.order, f.name.casefold(), f.pk))
+    ordered = [(fandom.name, groups[fandom]) for fandom in fandoms]
+    return ordered + ([("Other", groups[None])] if None in groups else [])
+
+
+def _characters_by_initial(characters) -> list[tuple[str, list[Character]]]:
+    groups: dict[str, list[Character]] = defaultdict(list)
+    for each in characters:
+        initial = each.name[:1].upper()
+        groups[initial if initial in string.ascii_uppercase else "#"].append(each)
+    return [(letter, groups[letter]) for letter in LETTERS if letter in groups]
+
+
+def character(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Character, pk=pk)
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(characters=current),
+        heading=f"Stories with {current.name}",
+    )
+
+
+def classification_type(request: HttpRequest, pk: int) -> HttpResponse:
+    kind = get_object_or_404(ClassificationType, pk=pk)
+    context = {"kind": kind, "classifications": kind.classifications.order_by("name")}
+    return cacheable(render(request, "archive/browse/classification_type.html", context))
+
+
+def classification(request: HttpRequest, pk: int) -> HttpResponse:
+    label = get_object_or_404(Classification.objects.select_related("type"), pk=pk)
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(classifications=label),
+        heading=f"{label.type.name}: {label.name}",
+    )
+
+
+def ratings(request: HttpRequest) -> HttpResponse:
+    context = {"ratings": Rating.objects.all()}
+    return cacheable(render(request, "archive/browse/ratings.html", context))
+
+
+def rating(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Rating, pk=pk)
+    intro = ""
+    if current.members_only and not request.user.is_authenticated:
+        intro = "Stories with this rating are shown to members who are logged in."
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(rating=current),
+        heading=f"Rated {current.name}",
+        intro=intro,
+    )
+
+
+def titles(request: HttpRequest) -> HttpResponse:
+    letter = choice(request, "letter", LETTERS, "")
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(
+            **({"title_letter": letter} if letter else {})
+        ),
+        heading=f"Titles: {letter}" if letter else "Titles A–Z",
+        default_sort="title",
+        template="archive/browse/titles.html",
+        letters=LETTERS,
+        letter=letter,
+    )
+
+
+def recent(request: HttpRequest) -> HttpResponse:
+    return _story_listing(
+        request, Story.objects.listed_for(request.user), heading="Recently updated"
+    )
+
+
+def top(request: HttpRequest, which: str) -> HttpResponse:
+    if which not in TOP_LISTS:
+        raise Http404("No such list.")
+    heading, default_sort, extra = TOP_LISTS[which]
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(extra),
+        heading=heading,
+        default_sort=default_sort,
+    )
+
+
+def authors(request: HttpRequest) -> HttpResponse:
+    letter = choice(request, "letter", LETTERS, "")
+    # pen_name_key is the casefolded, NFKC form: case-blind order, "Ａ" files under A.
+    members = Profile.objects.with_stories().filter(_initial_filter("pen_name_key", letter))
+    page = paginate(request, members.order_by("pen_name_key"), AUTHORS_PER_PAGE)
+    context = {"page": page, "letters": LETTERS, "letter": letter}
+    return cacheable(render(request, "archive/browse/authors.html", context))
+
+
+def author(request: HttpRequest, pen_name: str) -> HttpResponse:
+    try:
+        profile = Profile.objects.select_related("user").by_pen_name(pen_name)
+    except Profile.DoesNotExist:
+        raise Http404("No member has that pen name.") from None
+    if profile.pen_name != pen_name:
+        return redirect(profile, permanent=True)
+    return _story_listing(
+        request,
+        Story.objects.listed_for(request.user).filter(authors=profile.user),
+        heading=profile.pen_name,
+        template="archive/browse/author.html",
+        profile=profile,
+        series_list=Series.objects.filter(owner=profile.user).order_by("title"),
+    )
+
+
+def series_list(request: HttpRequest) -> HttpResponse:
+    sort = choice(request, "sort", SERIES_SORTS, "title")
+    everything = Series.objects.select_related("owner__profile").order_by(*SERIES_SORTS[sort][1])
+    page = paginate(request, everything, settings.STORIES_PER_PAGE)
+    sorts = {value: label for value, (label, _) in SERIES_SORTS.items()}
+    context = {"page": page, "sort": sort, "sorts": sorts}
+    return cacheable(render(request, "archive/browse/series_list.html", context))
+
+
+def series(request: HttpRequest, pk: int) -> HttpResponse:
+    current = get_object_or_404(Series.objects.select_related("owner__profile"), pk=pk)
+    items = list(SeriesItem.objects.filter(series=current).select_related("subseries"))
+    story_ids = [item.story_id for item in items if item.story_id]
+    stories = Story.objects.listed_for(request.user).for_listing().in_bulk(story_ids)
+    # In series order: a story this visitor may not see is left out, sub-series stay.
+    entries = [
+        {"story": stories[item.story_id]} if item.story_id else {"subseries": item.subseries}
+        for item in items
+        if item.subseries_id or item.story_id in stories
+    ]
+    context = {"series": current, "entries": entries}
+    return cacheable(render(request, "archive/browse/series.html", context))

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from fanfold.archive import hits
-from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, StoryAuthor
+from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, with_author_list
 from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
 from fanfold.lib.paging import paginate
 
@@ -24,13 +24,7 @@ def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story
     stories = (
         Story.objects.visible_to(request.user)
         .select_related("rating")
-        .prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=StoryAuthor.objects.select_related("user__profile"),
-                to_attr="author_list",
-            )
-        )
+        .prefetch_related(with_author_list())
     )
     if details:
         stories = stories.prefetch_related(
