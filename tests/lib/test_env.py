@@ -58,3 +58,7 @@ def test_story_slug():
     assert story_slug("Zoë’s Café") == "zoes-cafe"
     assert story_slug("美咲の物語") == "美咲の物語"
     assert story_slug("!!!") == "story"
+
+
+def test_story_slug_keeps_mostly_non_latin_titles_readable():
+    assert story_slug("美咲’s Road") == "美咲s-road"
