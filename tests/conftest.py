@@ -1,6 +1,14 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from fanfold.archive import hits
+from fanfold.archive.pagecache import local_pages
+
+# A small hypothesis profile for CI; .ci/run sets HYPOTHESIS_PROFILE=ci.
+hypothesis_settings.register_profile("ci", max_examples=25, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
@@ -16,5 +24,7 @@ def _isolated_archive(settings, tmp_path):
     # Argon2 costs ~0.1 s a hash here; production settings keep it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     hits._pending.clear()
+    local_pages.clear()
     yield
     hits._pending.clear()
+    local_pages.clear()

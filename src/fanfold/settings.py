@@ -97,7 +97,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN so
     # two processes wait for each other (up to `timeout` seconds) instead of failing with
     # "database is locked" half-way through a transaction.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -129,6 +128,8 @@ else:
 # How long an anonymous page may be served from the cache at most; changes to a story
 # invalidate its pages at once, this only bounds how stale hit counts can look.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+# Memory each process may use to keep recently served pages in front of the shared cache.
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024, minimum=0)
 # How often each process writes its buffered hit counts to the database.
 HITS_FLUSH_SECONDS = env_int("HITS_FLUSH_SECONDS", 10, minimum=1)
 

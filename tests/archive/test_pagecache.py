@@ -125,3 +125,28 @@ def test_not_found_is_not_cached(client, story):
 def test_page_cache_can_be_switched_off(client, story, settings):
     settings.PAGE_CACHE_SECONDS = 0
     assert "X-Page-Cache" not in get(client, f"/stories/{story.pk}/chapters/1/")
+
+
+def test_a_process_keeps_hot_pages_but_never_serves_them_after_a_change(client, story):
+    from django.core.cache import cache
+
+    from fanfold.archive.pagecache import scopes_for
+    from fanfold.lib.pagecache import page_key
+
+    url = f"/stories/{story.pk}/chapters/1/"
+    get(client, url)
+    cache.delete(page_key(url, "", "-", scopes_for(url)))
+    # The shared copy is gone; this process still has the page…
+    assert get(client, url)["X-Page-Cache"] == "hit"
+    chapter = story.chapters.get(position=1)
+    chapter.body = "<p>Changed after caching.</p>"
+    chapter.save()  # …until the story's version changes
+    assert "Changed after caching." in get(client, url).content.decode()
+
+
+def test_local_pages_respect_their_byte_budget(client, story, settings):
+    from fanfold.archive.pagecache import local_pages
+
+    settings.PAGE_CACHE_LOCAL_BYTES = 1
+    get(client, f"/stories/{story.pk}/chapters/1/")
+    assert local_pages._bytes == 0

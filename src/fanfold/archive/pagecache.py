@@ -7,6 +7,9 @@ invalidate precisely through version scopes (fanfold.lib.pagecache).
 """
 
 import re
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -53,6 +56,56 @@ def everything_changed() -> None:
     pagecache.bump("site")
 
 
+class _LocalPages:
+    """This process's most recently served pages, in front of the shared cache.
+
+    Safe without any invalidation of its own: keys contain the current version tokens read
+    from the shared cache on every request, so a bumped scope makes old entries unreachable
+    here exactly as in the shared cache. Bounded by bytes, least recently used out first,
+    and by PAGE_CACHE_SECONDS like the shared entries.
+    """
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            expires, entry = found
+            if expires < time.monotonic():
+                del self._entries[key]
+                self._bytes -= len(entry["content"])
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: dict) -> None:
+        limit = settings.PAGE_CACHE_LOCAL_BYTES
+        size = len(entry["content"])
+        if size > limit:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, entry)
+            self._bytes += size
+            while self._bytes > limit:
+                _, (_, old) = self._entries.popitem(last=False)
+                self._bytes -= len(old["content"])
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+local_pages = _LocalPages()
+
+
 def _is_anonymous(request: HttpRequest) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES
 
@@ -85,7 +138,11 @@ class PageCacheMiddleware:
         key = pagecache.page_key(
             request.path, request.META.get("QUERY_STRING", ""), variant, scopes_for(request.path)
         )
-        entry = cache.get(key)
+        entry = local_pages.get(key)
+        if entry is None:
+            entry = cache.get(key)
+            if entry is not None:
+                local_pages.put(key, entry)
         if entry is not None:
             if entry["hit_story"]:
                 hits.record(entry["hit_story"])
@@ -105,6 +162,7 @@ class PageCacheMiddleware:
                 "hit_story": response.fanfold_hit_story,
             }
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            local_pages.put(key, entry)
             response["ETag"] = entry["etag"]
             response["Vary"] = "Cookie"
             response["Cache-Control"] = "no-cache"

@@ -106,6 +106,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         request,
         current.reviews.visible().select_related("reviewer__profile"),
         settings.REVIEWS_PER_PAGE,
+        count=current.review_count,
     )
     hits.record(story.pk)
     context = {
