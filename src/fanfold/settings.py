@@ -178,6 +178,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Static files and media ---------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
