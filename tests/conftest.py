@@ -28,3 +28,18 @@ def _isolated_archive(settings, tmp_path):
     yield
     hits._pending.clear()
     local_pages.clear()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis on this machine; tests that need it fail in CI when it is down."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis does not answer at {url}", pytrace=False)
+        pytest.skip(f"Redis does not answer at {url}")
+    return url

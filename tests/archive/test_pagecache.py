@@ -150,3 +150,22 @@ def test_local_pages_respect_their_byte_budget(client, story, settings):
     settings.PAGE_CACHE_LOCAL_BYTES = 1
     get(client, f"/stories/{story.pk}/chapters/1/")
     assert local_pages._bytes == 0
+
+
+def test_the_same_rules_hold_with_redis(client, story, settings, redis_url):
+    import uuid
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "fanfold.lib.rediscache.SharedRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    url = f"/stories/{story.pk}/chapters/1/"
+    assert get(client, url)["X-Page-Cache"] == "miss"
+    assert get(client, url)["X-Page-Cache"] == "hit"
+    chapter = story.chapters.get(position=1)
+    chapter.body = "<p>Edited under Redis.</p>"
+    chapter.save()
+    assert "Edited under Redis." in get(client, url).content.decode()
