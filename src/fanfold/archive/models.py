@@ -127,7 +127,9 @@ def with_author_list() -> models.Prefetch:
     """A story's authorships in byline order with profiles, as `story.author_list`."""
     return models.Prefetch(
         "authorships",
-        queryset=StoryAuthor.objects.select_related("user__profile"),
+        queryset=StoryAuthor.objects.select_related("user__profile").only(
+            "story_id", "position", "user__username", "user__profile__pen_name"
+        ),
         to_attr="author_list",
     )
 

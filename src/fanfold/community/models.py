@@ -12,6 +12,17 @@ class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(status=Review.Status.PUBLISHED)
 
+    def for_display(self):
+        """Visible reviews with what a review list shows, and nothing more."""
+        return (
+            self.visible()
+            .select_related("reviewer__profile")
+            .only(
+                "reviewer_name", "text", "rating", "response", "created_at", "chapter_id",
+                "story_id", "reviewer__username", "reviewer__profile__pen_name",
+            )
+        )  # fmt: skip
+
 
 class Review(models.Model):
     """A review of a chapter (and so of its story), a whole story, or a series."""

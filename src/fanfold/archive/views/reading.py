@@ -24,6 +24,7 @@ def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story
     stories = (
         Story.objects.visible_to(request.user)
         .select_related("rating")
+        .defer("legacy", "rating__legacy_rid")
         .prefetch_related(with_author_list())
     )
     if details:
@@ -101,10 +102,10 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     index = next((i for i, c in enumerate(chapters) if c.position == number), None)
     if index is None:
         raise Http404("This story has no such chapter.")
-    current = Chapter.objects.get(pk=chapters[index].pk)
+    current = Chapter.objects.defer("body_text", "legacy").get(pk=chapters[index].pk)
     reviews = paginate(
         request,
-        current.reviews.visible().select_related("reviewer__profile"),
+        current.reviews.for_display(),
         settings.REVIEWS_PER_PAGE,
         count=current.review_count,
     )
@@ -124,7 +125,7 @@ def _whole_story(request: HttpRequest, pk: int, template: str) -> HttpResponse:
     story = _story_for(request, pk, details=True)
     if gate := _gate(request, story):
         return gate
-    chapters = list(story.chapters.published())
+    chapters = list(story.chapters.published().defer("body_text", "legacy"))
     hits.record(story.pk)
     context = {"story": story, "chapters": chapters}
     return cacheable(render(request, template, context), story_id=story.pk)
