@@ -194,7 +194,7 @@ WHITENOISE_USE_FINDERS = True
 # --- Internationalisation -----------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = True
+USE_I18N = False  # English-only interface for now; see docs/ARCHITECTURE.md
 USE_TZ = True
 
 # --- Archive ------------------------------------------------------------------------

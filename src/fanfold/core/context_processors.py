@@ -1,6 +1,18 @@
+from functools import cache
+
 from django.conf import settings
+from django.urls import reverse
+
+
+@cache
+def _site_links() -> dict[str, str]:
+    """URLs every page links to, reversed once per process rather than on every render."""
+    names = ["archive:front", "archive:browse", "archive:recent", "archive:titles",
+             "archive:authors", "archive:series_list", "accounts:login", "accounts:register",
+             "accounts:logout"]  # fmt: skip
+    return {name.split(":")[1]: reverse(name) for name in names}
 
 
 def archive(request):
-    """Values every page shows: the archive's name."""
-    return {"site_name": settings.SITE_NAME}
+    """Values every page shows: the archive's name and its main links."""
+    return {"site_name": settings.SITE_NAME, "links": _site_links()}
