@@ -152,6 +152,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Rate limits: attempts per window (seconds). RATELIMIT_ENABLE=false turns all of them off.
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
+RATELIMIT_LOGIN_PER_ADDRESS = (env_int("RATELIMIT_LOGIN_PER_ADDRESS", 20, minimum=1), 300)
+RATELIMIT_LOGIN_PER_ACCOUNT = (env_int("RATELIMIT_LOGIN_PER_ACCOUNT", 10, minimum=1), 900)
+RATELIMIT_REGISTER_PER_ADDRESS = (env_int("RATELIMIT_REGISTER_PER_ADDRESS", 5, minimum=1), 3600)
 # Age consent lives in a signed cookie so reading stays write-free and cacheable.
 CONSENT_COOKIE_NAME = "fanfold_consent"
 

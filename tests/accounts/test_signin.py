@@ -80,3 +80,45 @@ def test_register_needs_csrf():
         "/accounts/register/", {"pen_name": "X", "email": "x@example.org", "password": "pw"}
     )
     assert response.status_code == 403
+
+
+class TestRateLimits:
+    def test_guessing_one_pen_name_is_stopped_even_with_the_right_password(self, client, settings):
+        settings.RATELIMIT_LOGIN_PER_ACCOUNT = (3, 900)
+        make_user("Quill Feather", password="s3cret-words")
+        for _ in range(3):
+            wrong = {"username": "Quill Feather", "password": "guess"}
+            assert client.post("/accounts/login/", wrong).status_code == 200
+        right = {"username": "QUILL FEATHER", "password": "s3cret-words"}
+        response = client.post("/accounts/login/", right)
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert "Too many sign-in attempts" in page
+        assert 'value="QUILL FEATHER"' in page  # what was typed is still there
+
+    def test_one_address_trying_many_pen_names_is_stopped(self, client, settings):
+        settings.RATELIMIT_LOGIN_PER_ADDRESS = (4, 300)
+        statuses = [
+            client.post("/accounts/login/", {"username": f"name {n}", "password": "x"}).status_code
+            for n in range(5)
+        ]
+        assert statuses == [200, 200, 200, 200, 429]
+
+    def test_registrations_per_address_are_limited(self, client, settings):
+        settings.RATELIMIT_REGISTER_PER_ADDRESS = (1, 3600)
+        first = {"pen_name": "First", "email": "a@example.org", "password": "a long passphrase"}
+        assert client.post("/accounts/register/", first).status_code == 302
+        client.logout()
+        second = {"pen_name": "Second", "email": "b@example.org", "password": "a long passphrase"}
+        response = client.post("/accounts/register/", second)
+        assert response.status_code == 429
+        assert "Too many accounts were registered" in response.content.decode()
+        assert 'value="Second"' in response.content.decode()
+        assert not Profile.objects.filter(pen_name="Second").exists()
+
+    def test_limits_can_be_switched_off(self, client, settings):
+        settings.RATELIMIT_ENABLE = False
+        settings.RATELIMIT_LOGIN_PER_ADDRESS = (1, 300)
+        for n in range(3):
+            response = client.post("/accounts/login/", {"username": f"n{n}", "password": "x"})
+            assert response.status_code == 200
