@@ -43,3 +43,54 @@ def redis_url() -> str:
             pytest.fail(f"Redis does not answer at {url}", pytrace=False)
         pytest.skip(f"Redis does not answer at {url}")
     return url
+
+
+class _Mailbox:
+    """What a real local SMTP server received, as parsed email messages."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def bodies(self) -> list[str]:
+        return [m.get_body(preferencelist=("plain",)).get_content() for m in self.messages]
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0):
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"expected {count} emails, got {len(self.messages)}"
+        return self.messages
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A real SMTP server (aiosmtpd) on a free local port; the archive's mail goes to it."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    from fanfold.lib.env import mailers_from_url
+
+    # Controller(port=0) does not report the port it bound, so pick a free one first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    box = _Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = mailers_from_url(f"smtp://127.0.0.1:{port}", "")
+    try:
+        yield box
+    finally:
+        controller.stop()

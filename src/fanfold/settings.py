@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fanfold.accounts",
     "fanfold.archive",
     "fanfold.community",
+    "fanfold.moderation",
     "fanfold.demo",
 ]
 
@@ -157,6 +158,18 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", True)
 RATELIMIT_LOGIN_PER_ADDRESS = (env_int("RATELIMIT_LOGIN_PER_ADDRESS", 20, minimum=1), 300)
 RATELIMIT_LOGIN_PER_ACCOUNT = (env_int("RATELIMIT_LOGIN_PER_ACCOUNT", 10, minimum=1), 900)
 RATELIMIT_REGISTER_PER_ADDRESS = (env_int("RATELIMIT_REGISTER_PER_ADDRESS", 5, minimum=1), 3600)
+RATELIMIT_RESET_PER_ADDRESS = (env_int("RATELIMIT_RESET_PER_ADDRESS", 10, minimum=1), 3600)
+RATELIMIT_RESET_PER_ACCOUNT = (env_int("RATELIMIT_RESET_PER_ACCOUNT", 3, minimum=1), 3600)
+# Stories and chapters posted per member per hour.
+RATELIMIT_POST_PER_ACCOUNT = (env_int("RATELIMIT_POST_PER_ACCOUNT", 60, minimum=1), 3600)
+
+# What authors may send (CLARIFICATIONS.md). Django's own request limits sit above these
+# so that the form, not a bare 400, answers an oversized post with the text still there.
+CHAPTER_MAX_CHARS = 500_000
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+DOCX_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Age consent lives in a signed cookie so reading stays write-free and cacheable.
 CONSENT_COOKIE_NAME = "fanfold_consent"
 

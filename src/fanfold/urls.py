@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("fanfold.archive.urls")),
     path("accounts/", include("fanfold.accounts.urls")),
+    path("moderation/", include("fanfold.moderation.urls")),
     path("admin/", admin.site.urls),
 ]

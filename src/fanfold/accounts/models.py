@@ -12,6 +12,8 @@ class User(AbstractUser):
     """
 
     legacy_uid = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    # False until the member follows the emailed link (when the archive asks for it).
+    email_confirmed = models.BooleanField(default=False)
 
 
 class ProfileQuerySet(models.QuerySet):
@@ -30,6 +32,8 @@ class Profile(models.Model):
     bio = models.TextField(blank=True, help_text="Sanitized HTML.")
     website = models.URLField(blank=True)
     preferences = models.JSONField(default=dict, blank=True)
+    # Trusted authors publish without waiting in the validation queue.
+    trusted = models.BooleanField(default=False)
     # Denormalized: published stories this member (co-)authors. Kept by archive.counts.
     story_count = models.PositiveIntegerField(default=0)
     legacy = models.JSONField(default=dict, blank=True)

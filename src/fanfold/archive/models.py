@@ -191,6 +191,8 @@ class Story(models.Model):
     review_count = models.PositiveIntegerField(default=0)
     favorite_count = models.PositiveIntegerField(default=0)
     hits = models.PositiveBigIntegerField(default=0)
+    # The token of the form that created it, so a form posted twice creates one story.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     legacy_sid = models.PositiveIntegerField(null=True, blank=True, unique=True)
     # Imported fields Fanfold has no column for yet, kept rather than dropped.
     legacy = models.JSONField(default=dict, blank=True)
@@ -281,6 +283,9 @@ class Chapter(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     review_count = models.PositiveIntegerField(default=0)
+    # Bumped by every edit; a save carrying an older revision is a conflict, not an overwrite.
+    revision = models.PositiveIntegerField(default=1)
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     legacy_chapid = models.PositiveIntegerField(null=True, blank=True, unique=True)
     legacy = models.JSONField(default=dict, blank=True)
 
@@ -354,3 +359,38 @@ class SeriesItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series} #{self.position}"
+
+
+class CoauthorInvite(models.Model):
+    """An invitation to co-author a story; the invitee becomes an author on accepting."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="coauthor_invites")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="coauthor_invites"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["story", "user"], name="unique_coauthor_invite")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} invited to {self.story}"
+
+
+class PendingSubmission(models.Model):
+    """Form data posted after the author's session expired, kept until they sign in again.
+
+    Only its signed id travels through the sign-in page; the text stays on the server.
+    """
+
+    action_path = models.CharField(max_length=500)
+    data = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"Pending post to {self.action_path}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanfold.archive.views import browse, reading
+from fanfold.archive.views import browse, coauthoring, pending, reading, series_manage
 
 app_name = "archive"
 
@@ -31,4 +31,14 @@ urlpatterns = [
     path("authors/<path:pen_name>/", browse.author, name="author"),
     path("series/", browse.series_list, name="series_list"),
     path("series/<int:pk>/", browse.series, name="series"),
+    # Managing series (views/series_manage.py)
+    path("my/series/", series_manage.my_series, name="my_series"),
+    path("my/series/new/", series_manage.series_new, name="series_new"),
+    path("my/series/<int:pk>/edit/", series_manage.series_edit, name="series_edit"),
+    path("my/series/<int:pk>/delete/", series_manage.series_delete, name="series_delete"),
+    # Co-author invitations (views/coauthoring.py)
+    path("my/invitations/", coauthoring.invitations, name="invitations"),
+    path("my/invitations/<int:pk>/<str:answer>/", coauthoring.answer, name="invitation_answer"),
+    # Recovering a post made after the session expired (views/pending.py)
+    path("my/pending/<str:token>/", pending.pending, name="pending_submission"),
 ]

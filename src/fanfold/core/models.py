@@ -1,0 +1,40 @@
+"""Archive-wide settings the owner changes at run time (in the admin), not in the environment."""
+
+from django.core.cache import cache
+from django.db import models
+
+_CACHE_KEY = "core:archive-settings:v1"
+
+
+class ArchiveSettings(models.Model):
+    """One row of switches; read through `ArchiveSettings.current()`, which is cached."""
+
+    confirm_email = models.BooleanField(
+        default=True,
+        help_text="New members confirm their email address before they can log in.",
+    )
+    validate_submissions = models.BooleanField(
+        default=False,
+        help_text="New stories and chapters by authors who are not trusted wait for a "
+        "moderator (eFiction's validation).",
+    )
+    allow_coauthors = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "archive settings"
+
+    def __str__(self) -> str:
+        return "Archive settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(_CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> "ArchiveSettings":
+        found = cache.get(_CACHE_KEY)
+        if found is None:
+            found = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set(_CACHE_KEY, found, 300)
+        return found
