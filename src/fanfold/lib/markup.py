@@ -6,6 +6,8 @@ templates mark only fields produced here as safe.
 
 import html
 import re
+from dataclasses import dataclass, field
+from functools import cache
 
 import nh3
 
@@ -98,3 +100,51 @@ _WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 def word_count(text: str) -> int:
     """Words in plain text; "’til", "don't" and "well-known" count as one each."""
     return sum(1 for _ in _WORD.finditer(text))
+
+
+class Format:
+    """The ways an author may write a chapter, its notes or a summary."""
+
+    RICH = "rich"
+    HTML = "html"
+    MARKDOWN = "markdown"
+    PLAIN = "plain"
+    CHOICES = [
+        (RICH, "Rich text"),
+        (HTML, "HTML"),
+        (MARKDOWN, "Markdown"),
+        (PLAIN, "Plain text"),
+    ]
+
+
+@dataclass(frozen=True)
+class Converted:
+    """Author input after the pipeline: what is stored and what the author is told."""
+
+    html: str
+    text: str
+    word_count: int
+    # What sanitizing took out, in words an author understands ("a <script> element").
+    removed: list[str] = field(default_factory=list)
+
+
+def convert(source: str, fmt: str) -> Converted:
+    """Author input in any format → sanitized HTML, its plain text and word count."""
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == Format.PLAIN:
+        raw = plain_to_html(source)
+    elif fmt == Format.MARKDOWN:
+        raw = _markdown().render(source)
+    else:
+        raw = source
+    clean = sanitize(raw)
+    text = html_to_text(clean)
+    return Converted(html=clean, text=text, word_count=word_count(text))
+
+
+@cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    # CommonMark with tables and strikethrough; raw HTML passes on to the sanitizer.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
