@@ -1,0 +1,1 @@
+"""Authoring forms: stories.py (stories and chapters), series.py (series and co-authors)."""
