@@ -56,6 +56,10 @@ format: $(STAMP) ## apply ruff's formatting and safe fixes
 bench: $(STAMP) ## measure the anonymous chapter page under granian (see bench/README.md)
 	$(PY) bench/chapter_page.py
 
+.PHONY: editor
+editor: ## rebuild the vendored rich-text editor (Quill) from editor/package.json; needs npm
+	cd editor && npm ci --no-audit --no-fund && node build.mjs
+
 .PHONY: clean
 clean: ## remove the virtual environment and local data under var/
 	rm -rf $(VENV) var

@@ -6,8 +6,10 @@ templates mark only fields produced here as safe.
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from html.parser import HTMLParser
 
 import nh3
 
@@ -139,7 +141,72 @@ def convert(source: str, fmt: str) -> Converted:
         raw = source
     clean = sanitize(raw)
     text = html_to_text(clean)
-    return Converted(html=clean, text=text, word_count=word_count(text))
+    # Plain text is escaped, never stripped: a typed "<script>" shows as text.
+    removed = [] if fmt == Format.PLAIN else removals(raw)
+    return Converted(html=clean, text=text, word_count=word_count(text), removed=removed)
+
+
+# Attributes the sanitizer changes without losing anything an author meant: it sets its own
+# rel on links, and links opening in a new tab (the editor writes target) is no loss.
+_QUIETLY_CHANGED = {("a", "rel"), ("a", "target")}
+_TAG_NAME = re.compile(r"[a-z][a-z0-9:-]*")  # "o:p" from Word
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+# URL parsers (browsers' and the sanitizer's) drop tabs and newlines anywhere ("java\tscript:")
+# and control characters and spaces at either end.
+_URL_IGNORED = re.compile(r"^[\x00-\x20]+|[\x00-\x20]+$|[\t\n\r]")
+
+
+class _Removals(HTMLParser):
+    """Counts what the allowlist takes out, as the sanitizer sees the input."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: Counter[tuple[str, str]] = Counter()
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in ALLOWED_TAGS:
+            # With the element go its attributes: naming the element says it all.
+            self.found["tag", tag if _TAG_NAME.fullmatch(tag) else ""] += 1
+            return
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set())
+        for name, value in attrs:
+            if name not in allowed:
+                if (tag, name) not in _QUIETLY_CHANGED:
+                    self.found["attribute", name] += 1
+            elif name == "href" and value:
+                scheme = _SCHEME.match(_URL_IGNORED.sub("", value).lower())
+                if scheme and scheme.group(1) not in ALLOWED_URL_SCHEMES:
+                    self.found["link", scheme.group(1)] += 1
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.found["comment", ""] += 1
+
+
+def removals(markup: str) -> list[str]:
+    """What sanitizing `markup` takes out, for the author: ["a <script> element", …].
+
+    Only what is lost is listed (elements, attributes, links with a scheme outside the
+    allowlist, comments), each once with its count, in the order first met.
+    """
+    parser = _Removals()
+    parser.feed(markup)
+    parser.close()
+    return [_describe(kind, name, count) for (kind, name), count in parser.found.items()]
+
+
+def _describe(kind: str, name: str, count: int) -> str:
+    noun = {
+        "tag": f"<{name}> element" if name else "malformed tag",
+        "attribute": f"{name} attribute",
+        "link": f"{name}: link",
+        "comment": "HTML comment",
+    }[kind]
+    if count > 1:
+        return f"{count} {noun}s"
+    article = "an" if noun.lstrip("<")[0] in "aeiouAEIOU" or noun.startswith("HTML") else "a"
+    return f"{article} {noun}"
 
 
 @cache
