@@ -1,3 +1,12 @@
+from django.urls import path
+
+from fanfold.moderation import views
+
 app_name = "moderation"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("chapters/<int:pk>/", views.preview, name="preview"),
+    path("chapters/<int:pk>/approve/", views.approve, name="approve"),
+    path("chapters/<int:pk>/reject/", views.reject, name="reject"),
+]

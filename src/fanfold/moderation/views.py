@@ -1,0 +1,115 @@
+"""The validation queue: moderators see what waits, preview it, approve or reject it."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from fanfold.archive.models import Chapter, Classification, SeriesItem, with_author_list
+from fanfold.core.permissions import is_moderator
+from fanfold.lib.paging import paginate
+from fanfold.moderation import actions
+from fanfold.moderation.forms import ApproveForm, RejectForm
+from fanfold.moderation.models import ModerationDecision, awaiting_validation
+
+PER_PAGE = 25
+RECENT_DECISIONS = 10
+
+
+def moderator_required(view):
+    """Visitors are sent to log in; members who are not moderators get a 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_moderator(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@moderator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, awaiting_validation(), PER_PAGE)
+    decisions = ModerationDecision.objects.select_related("moderator__profile").only(
+        "action", "subject", "message", "trusted_authors", "authors_notified", "created_at",
+        "chapter_id", "moderator__username", "moderator__profile__pen_name",
+    )[:RECENT_DECISIONS]  # fmt: skip
+    return render(request, "moderation/queue.html", {"page": page, "decisions": decisions})
+
+
+def _chapter_for_preview(pk: int) -> Chapter:
+    """The chapter with everything its story's pages show readers."""
+    chapters = Chapter.objects.select_related("story__rating").prefetch_related(
+        Prefetch("story__authorships", queryset=with_author_list().queryset, to_attr="author_list"),
+        "story__categories",
+        "story__characters",
+        Prefetch("story__classifications", queryset=Classification.objects.select_related("type")),
+        Prefetch(
+            "story__series_items",
+            queryset=SeriesItem.objects.select_related("series"),
+            to_attr="series_list",
+        ),
+    )
+    return get_object_or_404(chapters, pk=pk)
+
+
+def _preview(request, pk, approve_form=None, reject_form=None) -> HttpResponse:
+    chapter = _chapter_for_preview(pk)
+    context = {
+        "chapter": chapter,
+        "story": chapter.story,
+        "approve_form": approve_form or ApproveForm(),
+        "reject_form": reject_form or RejectForm(),
+    }
+    return render(request, "moderation/preview.html", context)
+
+
+@moderator_required
+def preview(request: HttpRequest, pk: int) -> HttpResponse:
+    return _preview(request, pk)
+
+
+@moderator_required
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    chapter = get_object_or_404(Chapter.objects.only("pk", "story_id"), pk=pk)
+    form = ApproveForm(request.POST)
+    trust = form.is_valid() and form.cleaned_data["trust"]
+    decision = actions.approve(chapter, request.user, trust=trust)
+    if decision is None:
+        messages.info(request, "That chapter was already decided; nothing changed.")
+    else:
+        messages.success(request, f"Approved and published: {decision.subject}")
+    return redirect("moderation:queue")
+
+
+@moderator_required
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    chapter = get_object_or_404(Chapter.objects.only("pk", "story_id"), pk=pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _preview(request, pk, reject_form=form)
+    site_url = request.build_absolute_uri("/")
+    decision = actions.reject(
+        chapter, request.user, form.cleaned_data["message"], site_url=site_url
+    )
+    if decision is None:
+        messages.info(request, "That chapter was already decided; nothing changed.")
+    elif decision.authors_notified:
+        messages.success(request, f"Sent back to the authors: {decision.subject}")
+    else:
+        messages.warning(
+            request,
+            f"Sent back as a draft, but no email reached the authors: {decision.subject}. "
+            "Please tell them another way.",
+        )
+    return redirect("moderation:queue")
