@@ -688,7 +688,7 @@ class World:
         ("/browse/top/completed/", 4),
         ("/authors/", 2),  # count, page of profiles
         ("/authors/?letter=C", 2),
-        ("/authors/Prolific/", 6),  # profile and user, the listing's 4, their series
+        ("/authors/Prolific/", 7),  # profile and user, custom fields, the listing's 4, series
         ("/series/", 2),
         ("/series/{series}/", 5),  # series and owner, items, stories, authors, categories
     ],

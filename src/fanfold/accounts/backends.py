@@ -1,22 +1,35 @@
 from django.contrib.auth.backends import ModelBackend
 
-from fanfold.accounts.models import Profile
+from fanfold.accounts.models import PEN_NAME_KEY_LENGTH, Profile, User
+from fanfold.lib.names import name_key
 
 
 class PenNameBackend(ModelBackend):
-    """Sign in with a pen name, compared the way pen names clash (case and NFKC).
+    """Sign in with a pen name (compared the way pen names clash) or an email address.
 
-    Accounts without a profile (a superuser made by `createsuperuser`) sign in with
-    their username, as Django's own backend does.
+    An email works only when exactly one account has it (case-insensitive): imported
+    archives share addresses, and SignInForm then asks for the pen name. Accounts without
+    a profile (a superuser made by `createsuperuser`) sign in with their username, as
+    Django's own backend does.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        try:
-            user = Profile.objects.select_related("user").by_pen_name(username).user
-        except Profile.DoesNotExist:
+        user = self._member(username)
+        if user is None:
             return super().authenticate(request, username=username, password=password, **kwargs)
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
+        return None
+
+    def _member(self, identifier: str) -> User | None:
+        key = name_key(identifier)[:PEN_NAME_KEY_LENGTH]
+        profile = Profile.objects.select_related("user").filter(pen_name_key=key).first()
+        if profile is not None:
+            return profile.user
+        if "@" in identifier:
+            matches = list(User.objects.filter(email__iexact=identifier)[:2])
+            if len(matches) == 1:
+                return matches[0]
         return None

@@ -5,4 +5,4 @@ class ArchiveConfig(AppConfig):
     name = "fanfold.archive"
 
     def ready(self) -> None:
-        from fanfold.archive import signals  # noqa: F401
+        from fanfold.archive import account_closing, signals  # noqa: F401

@@ -41,7 +41,7 @@ from fanfold.archive.models import (
 )
 from fanfold.community.models import Favorite, Review
 from fanfold.lib.markup import html_to_text, plain_to_html, sanitize, word_count
-from fanfold.lib.names import name_key
+from fanfold.lib.names import name_key, sort_key
 from fanfold.lib.progress import ProgressBar
 
 # All dates lie in the years before this moment, so a seed gives the same dates every day.
@@ -989,6 +989,7 @@ class DemoGenerator:
                 Profile(
                     pen_name=pen_name,
                     pen_name_key=name_key(pen_name),
+                    pen_name_sort=sort_key(pen_name),
                     bio=prose.html(rng, "bio", cast) if rng.random() < 0.6 else "",
                     website=f"https://example.com/~{username}" if rng.random() < 0.2 else "",
                 )

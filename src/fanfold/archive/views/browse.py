@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from fanfold.accounts.models import Profile
+from fanfold.accounts.models import Preferences, Profile
 from fanfold.archive.models import (
     Category,
     Character,
@@ -72,9 +72,15 @@ def _initial_filter(field: str, letter: str) -> Q:
 
 
 def _story_listing(
-    request, stories, *, heading, template="archive/listing.html", default_sort="updated", **extra
+    request, stories, *, heading, template="archive/listing.html", default_sort=None, **extra
 ):
-    """Render a sorted, paginated page of story blurbs (archive/listing.html or a child)."""
+    """Render a sorted, paginated page of story blurbs (archive/listing.html or a child).
+
+    Without a `default_sort` of its own, a listing uses the member's preferred order.
+    """
+    if default_sort is None:
+        preferred = Preferences.for_user(request.user).default_sort
+        default_sort = preferred if preferred in SORTS else "updated"
     sort = choice(request, "sort", SORTS, default_sort)
     page = paginate(
         request, stories.for_listing().order_by(*SORTS[sort][1]), settings.STORIES_PER_PAGE
@@ -268,9 +274,9 @@ def top(request: HttpRequest, which: str) -> HttpResponse:
 
 def authors(request: HttpRequest) -> HttpResponse:
     letter = choice(request, "letter", LETTERS, "")
-    # pen_name_key is the casefolded, NFKC form: case-blind order, "Ａ" files under A.
-    members = Profile.objects.with_stories().filter(_initial_filter("pen_name_key", letter))
-    page = paginate(request, members.order_by("pen_name_key"), AUTHORS_PER_PAGE)
+    # pen_name_sort ignores case, width and accents: "Ａlice" and "Émile" file under A and E.
+    members = Profile.objects.with_stories().filter(_initial_filter("pen_name_sort", letter))
+    page = paginate(request, members.order_by("pen_name_sort", "pk"), AUTHORS_PER_PAGE)
     context = {"page": page, "letters": LETTERS, "letter": letter}
     return cacheable(render(request, "archive/browse/authors.html", context))
 
@@ -288,6 +294,7 @@ def author(request: HttpRequest, pen_name: str) -> HttpResponse:
         heading=profile.pen_name,
         template="archive/browse/author.html",
         profile=profile,
+        field_values=profile.field_values.shown(),
         series_list=Series.objects.filter(owner=profile.user).order_by("title"),
     )
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from fanfold.accounts.models import Preferences
 from fanfold.archive import hits
 from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, with_author_list
 from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
@@ -45,8 +46,15 @@ def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story
 
 
 def _gate(request: HttpRequest, story: Story) -> HttpResponse | None:
-    """The rating's warning page, until this visitor has agreed once this browser session."""
-    if story.rating.is_gated and not has_consent(request):
+    """The rating's warning page, until this visitor has agreed once this browser session.
+
+    Members who gave age consent in their preferences never see it.
+    """
+    if (
+        story.rating.is_gated
+        and not has_consent(request)
+        and not Preferences.for_user(request.user).age_consent
+    ):
         return render(request, "archive/gate.html", {"story": story}, status=200)
     return None
 
@@ -81,7 +89,15 @@ def story_index(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     story = _story_for(request, pk, details=True)
     if slug != story.slug:
         return redirect(story, permanent=True)
-    context = {"story": story, "chapters": _table_of_contents(story)}
+    chapters = _table_of_contents(story)
+    # Members may prefer stories to open at chapter 1; "?index" always shows the index.
+    if (
+        chapters
+        and "index" not in request.GET
+        and not Preferences.for_user(request.user).index_first
+    ):
+        return redirect(chapters[0])
+    context = {"story": story, "chapters": chapters}
     return cacheable(render(request, "archive/story.html", context))
 
 
@@ -117,6 +133,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "previous": chapters[index - 1] if index > 0 else None,
         "next": chapters[index + 1] if index + 1 < len(chapters) else None,
         "reviews": reviews,
+        "text_size": Preferences.for_user(request.user).text_size,
     }
     return cacheable(render(request, "archive/chapter.html", context), story_id=story.pk)
 
