@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fanfold.archive.views import browse, coauthoring, pending, reading, series_manage
+from fanfold.archive.views import authoring, browse, coauthoring, pending, reading, series_manage
 
 app_name = "archive"
 
@@ -31,6 +31,20 @@ urlpatterns = [
     path("authors/<path:pen_name>/", browse.author, name="author"),
     path("series/", browse.series_list, name="series_list"),
     path("series/<int:pk>/", browse.series, name="series"),
+    # Authoring stories and chapters (views/authoring.py)
+    path("my/stories/", authoring.my_stories, name="my_stories"),
+    path("my/stories/new/", authoring.story_new, name="story_new"),
+    path("my/stories/<int:pk>/", authoring.story_chapters, name="story_chapters"),
+    path("my/stories/<int:pk>/edit/", authoring.story_edit, name="story_edit"),
+    path("my/stories/<int:pk>/preview/", authoring.story_preview, name="story_preview"),
+    path("my/stories/<int:pk>/publish/", authoring.story_publish, name="story_publish"),
+    path("my/stories/<int:pk>/delete/", authoring.story_delete, name="story_delete"),
+    path("my/stories/<int:pk>/order/", authoring.chapter_order, name="chapter_order"),
+    path("my/stories/<int:pk>/chapters/new/", authoring.chapter_new, name="chapter_new"),
+    path("my/chapters/<int:pk>/edit/", authoring.chapter_edit, name="chapter_edit"),
+    path("my/chapters/<int:pk>/preview/", authoring.chapter_preview, name="chapter_preview"),
+    path("my/chapters/<int:pk>/publish/", authoring.chapter_publish, name="chapter_publish"),
+    path("my/chapters/<int:pk>/delete/", authoring.chapter_delete, name="chapter_delete"),
     # Managing series (views/series_manage.py)
     path("my/series/", series_manage.my_series, name="my_series"),
     path("my/series/new/", series_manage.series_new, name="series_new"),
