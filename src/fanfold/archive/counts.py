@@ -94,17 +94,33 @@ def refresh_taxonomy() -> None:
             Story.objects.filter(rating=OuterRef("pk")).filter(_listed_story("")), "rating"
         )
     )
-    Profile.objects.update(
-        story_count=count_of(
-            StoryAuthor.objects.filter(user=OuterRef("user")).filter(_listed_story()), "user"
-        )
+    Profile.objects.update(story_count=_author_story_count())
+    Series.objects.update(story_count=_series_story_count())
+    pagecache.listings_changed()
+
+
+def _author_story_count():
+    return count_of(
+        StoryAuthor.objects.filter(user=OuterRef("user")).filter(_listed_story()), "user"
     )
-    Series.objects.update(
-        story_count=count_of(
-            SeriesItem.objects.filter(series=OuterRef("pk"), story__isnull=False).filter(
-                _listed_story()
-            ),
-            "series",
-        )
+
+
+def _series_story_count():
+    return count_of(
+        SeriesItem.objects.filter(series=OuterRef("pk"), story__isnull=False).filter(
+            _listed_story()
+        ),
+        "series",
     )
+
+
+def refresh_authors(user_ids: Iterable[int]) -> None:
+    """Story counts of these members, after they join or leave a byline."""
+    Profile.objects.filter(user_id__in=list(user_ids)).update(story_count=_author_story_count())
+    pagecache.listings_changed()
+
+
+def refresh_series(series_ids: Iterable[int]) -> None:
+    """Story counts of these series, after stories are added to or removed from them."""
+    Series.objects.filter(pk__in=list(series_ids)).update(story_count=_series_story_count())
     pagecache.listings_changed()
