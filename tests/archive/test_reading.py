@@ -341,3 +341,23 @@ class TestReadingWritesNothing:
         story.refresh_from_db()
         assert story.hits == 2
         assert hits.pending() == {}
+
+
+def test_authors_and_moderators_see_their_tools_and_others_do_not(client):
+    author, stranger = make_user("Quill"), make_user("Stranger")
+    moderator = make_user("Mod", is_staff=True)
+    story = make_story("Tools", authors=[author], chapters=["One."])
+    chapter = story.chapters.get()
+    edit_link = f'href="/my/stories/{story.pk}/edit/"'
+    for reader, shown in [(None, False), (stranger, False), (author, True), (moderator, True)]:
+        client.logout()
+        if reader:
+            client.force_login(reader)
+        for url in (story.get_absolute_url() + "?index", chapter.get_absolute_url()):
+            page = client.get(url).content.decode()
+            assert (edit_link in page) is shown, (reader, url)
+    client.force_login(author)
+    assert (
+        f'href="/my/chapters/{chapter.pk}/edit/">Edit chapter'
+        in client.get(chapter.get_absolute_url()).content.decode()
+    )

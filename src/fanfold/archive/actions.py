@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fanfold.archive import coauthors, counts, pagecache
-from fanfold.archive.models import Chapter, SeriesItem, Status, Story, StoryAuthor
+from fanfold.archive import coauthors, counts, pagecache, series_items
+from fanfold.archive.models import Chapter, Status, Story, StoryAuthor
 from fanfold.core.models import ArchiveSettings
 from fanfold.core.permissions import is_moderator
 
@@ -78,7 +78,7 @@ def create_story(
             StoryAuthor.objects.create(story=story, user=user, is_owner=True, position=0)
             set_labels(story, labels)
             if series is not None:
-                add_to_series(story, series)
+                series_items.add_story(series, story)
             if invitees:
                 coauthors.invite(story, user, list(invitees))
     except IntegrityError:
@@ -99,7 +99,7 @@ def update_story(
         story.save()
         set_labels(story, labels)
         if series is not None:
-            add_to_series(story, series)
+            series_items.add_story(series, story)
         if invitees:
             coauthors.invite(story, user, list(invitees))
     _refresh([story.pk], taxonomy=True)
@@ -110,14 +110,6 @@ def set_labels(story: Story, labels: dict) -> None:
     story.categories.set(labels.get("categories", []))
     story.characters.set(labels.get("characters", []))
     story.classifications.set(labels.get("classifications", []))
-
-
-def add_to_series(story: Story, series) -> None:
-    """Append the story to the series unless it is in it already."""
-    if SeriesItem.objects.filter(series=series, story=story).exists():
-        return
-    last = series.items.order_by("-position").values_list("position", flat=True).first() or 0
-    SeriesItem.objects.create(series=series, story=story, position=last + 1)
 
 
 def delete_story(story: Story) -> None:

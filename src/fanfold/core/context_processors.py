@@ -9,7 +9,9 @@ def _site_links() -> dict[str, str]:
     """URLs every page links to, reversed once per process rather than on every render."""
     names = ["archive:front", "archive:browse", "archive:recent", "archive:titles",
              "archive:authors", "archive:series_list", "accounts:login", "accounts:register",
-             "accounts:logout"]  # fmt: skip
+             "accounts:logout", "accounts:account", "accounts:profile_edit",
+             "archive:my_stories", "archive:story_new", "archive:my_series",
+             "archive:invitations", "moderation:queue"]  # fmt: skip
     return {name.split(":")[1]: reverse(name) for name in names}
 
 

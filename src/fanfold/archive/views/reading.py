@@ -17,6 +17,7 @@ from fanfold.accounts.models import Preferences
 from fanfold.archive import hits
 from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, with_author_list
 from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
+from fanfold.archive.permissions import can_edit_story
 from fanfold.lib.paging import paginate
 
 
@@ -43,6 +44,11 @@ def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story
             ),
         )
     return get_object_or_404(stories, pk=pk)
+
+
+def _can_edit(request: HttpRequest, story: Story) -> bool:
+    """Whether to show the author's tools; visitors cost no query (their pages are cached)."""
+    return request.user.is_authenticated and can_edit_story(request.user, story)
 
 
 def _gate(request: HttpRequest, story: Story) -> HttpResponse | None:
@@ -97,7 +103,7 @@ def story_index(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         and not Preferences.for_user(request.user).index_first
     ):
         return redirect(chapters[0])
-    context = {"story": story, "chapters": chapters}
+    context = {"story": story, "chapters": chapters, "can_edit": _can_edit(request, story)}
     return cacheable(render(request, "archive/story.html", context))
 
 
@@ -134,6 +140,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "next": chapters[index + 1] if index + 1 < len(chapters) else None,
         "reviews": reviews,
         "text_size": Preferences.for_user(request.user).text_size,
+        "can_edit": _can_edit(request, story),
     }
     return cacheable(render(request, "archive/chapter.html", context), story_id=story.pk)
 
