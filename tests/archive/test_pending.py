@@ -243,3 +243,21 @@ def test_anonymous_posts_are_limited_per_address(client, monkeypatch):
     for _ in range(3):
         client.post("/my/series/new/", {"title": "T"})
     assert PendingSubmission.objects.count() == 2
+
+
+def test_a_post_planted_by_another_browser_cannot_be_opened(author):
+    """A forged Origin header gets a post kept, but only in the browser that sent it."""
+    attacker = Client(enforce_csrf_checks=True)
+    planted = attacker.post(
+        "/my/series/new/",
+        series_post("forged", title="Planted"),
+        headers={"Origin": "http://testserver"},
+    )
+    assert PendingSubmission.objects.count() == 1
+
+    victim = Client(enforce_csrf_checks=True)
+    log_in(victim, "Ink Well")
+    assert victim.get(pending_url(planted)).status_code == 404
+    # The browser that made the post still gets it back once signed in.
+    log_in(attacker, "Ink Well")
+    assert attacker.get(pending_url(planted)).status_code == 200

@@ -16,12 +16,16 @@ site's own page (a matching Origin header, or `Sec-Fetch-Site: same-origin`), wh
 forging site cannot fake; every other rejection is Django's usual 403. The kept data is
 never acted on: the author sees it and submits it again with a fresh token.
 
-Who may see it: the id is signed (salted, MAX_AGE) and the row is claimed by the first
-member who opens it; anyone else gets a 404. A post made while signed in (stale token)
-is claimed by that member at once.
+Who may see it: only the browser that made the post. Keeping a post sets a signed,
+HttpOnly cookie naming this browser, stored with the row; the pending page answers 404 to
+any other browser, so nobody can plant a post (say with a forged Origin header from a
+script) for someone else to submit. The id in the URL is signed too (salted, MAX_AGE), and
+the row is claimed by the first member who opens it in that browser; a post made while
+signed in (stale token) is claimed by that member at once.
 """
 
 import json
+import secrets
 from datetime import timedelta
 from functools import wraps
 
@@ -47,6 +51,8 @@ MAX_BYTES = 5 * 1024 * 1024
 PER_ADDRESS = (30, 3600)
 # The hidden field the pending page adds, so a successful resubmission removes the row.
 TOKEN_FIELD = "_pending"
+# The cookie that ties kept posts to the browser that made them.
+BROWSER_COOKIE = "fanfold_pending"
 _NOT_KEPT = {"csrfmiddlewaretoken", TOKEN_FIELD}
 
 KEPT_MESSAGE = (
@@ -103,6 +109,7 @@ def _keep(request: HttpRequest) -> HttpResponse:
         ],
         "files": [upload.name for name in request.FILES for upload in request.FILES.getlist(name)],
         "user": request.user.pk if signed_in else None,
+        "browser": browser_id(request) or secrets.token_urlsafe(16),
     }
     too_big = len(json.dumps(data, ensure_ascii=False).encode()) > MAX_BYTES
     if too_big or exceeded("pending-post", client_address(request), *PER_ADDRESS):
@@ -113,19 +120,35 @@ def _keep(request: HttpRequest) -> HttpResponse:
     url = reverse("archive:pending_submission", args=[token_for(submission)])
     if signed_in:
         messages.warning(request, STALE_FORM_MESSAGE)
-        return redirect(url)
-    messages.info(request, KEPT_MESSAGE)
-    return redirect_to_login(url)
+        response = redirect(url)
+    else:
+        messages.info(request, KEPT_MESSAGE)
+        response = redirect_to_login(url)
+    response.set_signed_cookie(
+        BROWSER_COOKIE,
+        data["browser"],
+        salt=SALT,
+        max_age=int(MAX_AGE.total_seconds()),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def browser_id(request: HttpRequest) -> str | None:
+    """This browser's id for kept posts, if it ever had one."""
+    return request.get_signed_cookie(BROWSER_COOKIE, default=None, salt=SALT)
 
 
 def token_for(submission: PendingSubmission) -> str:
     return signing.dumps(submission.pk, salt=SALT)
 
 
-def load(token: str, user) -> PendingSubmission | None:
-    """The kept post behind this token if it is still fresh and this member's; else None.
+def load(token: str, user, browser: str | None) -> PendingSubmission | None:
+    """The kept post behind this token if it is fresh and this browser's and member's.
 
-    The first member to open it claims it (the one who signed in after posting).
+    The first member to open it in the browser that posted it claims it.
     """
     try:
         pk = signing.loads(token, salt=SALT, max_age=MAX_AGE)
@@ -134,7 +157,7 @@ def load(token: str, user) -> PendingSubmission | None:
     submission = PendingSubmission.objects.filter(
         pk=pk, created_at__gte=timezone.now() - MAX_AGE
     ).first()
-    if submission is None:
+    if submission is None or not browser or submission.data.get("browser") != browser:
         return None
     owner = submission.data.get("user")
     if owner is None:

@@ -3,6 +3,8 @@ from functools import cache
 from django.conf import settings
 from django.urls import reverse
 
+from fanfold.core.permissions import is_moderator
+
 
 @cache
 def _site_links() -> dict[str, str]:
@@ -16,5 +18,9 @@ def _site_links() -> dict[str, str]:
 
 
 def archive(request):
-    """Values every page shows: the archive's name and its main links."""
-    return {"site_name": settings.SITE_NAME, "links": _site_links()}
+    """Values every page shows: the archive's name, its main links, the member's role."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "links": _site_links(),
+        "is_moderator": is_moderator(request.user),
+    }

@@ -15,7 +15,7 @@ from fanfold.archive import pending as kept
 @login_required
 def pending(request: HttpRequest, token: str) -> HttpResponse:
     kept.forget_stale()
-    submission = kept.load(token, request.user)
+    submission = kept.load(token, request.user, kept.browser_id(request))
     if submission is None or not submission.action_path.startswith("/"):
         raise Http404("This kept post has expired or belongs to someone else.")
     context = {
