@@ -104,6 +104,58 @@ class TestEmailChange:
         member.refresh_from_db()
         assert member.email == "second@example.org"
 
+    def test_switching_back_does_not_revive_the_first_link(self, client, member, mailbox):
+        client.post("/accounts/email/", {"email": "b@example.org", "password": "s3cret-words"})
+        [to_b] = mailbox.wait_for(1)
+        to_b_link = re.search(r"http://testserver(/\S+)", mailbox.bodies()[0]).group(1)
+        assert client.get(to_b_link).status_code == 200
+        client.post("/accounts/email/", {"email": "quill@example.org", "password": "s3cret-words"})
+        mailbox.wait_for(3)  # the notice to the old address, then the link back
+        to_a_link = re.search(r"http://testserver(/\S+)", mailbox.bodies()[2]).group(1)
+        assert client.get(to_a_link).status_code == 200
+        member.refresh_from_db()
+        assert (member.email, member.pending_email) == ("quill@example.org", "")
+
+        assert client.get(to_b_link).status_code == 400
+        member.refresh_from_db()
+        assert member.email == "quill@example.org"
+
+    def test_the_old_address_is_told_of_the_change(self, client, member, mailbox):
+        client.post("/accounts/email/", {"email": "new@example.org", "password": "s3cret-words"})
+        mailbox.wait_for(1)
+        link = re.search(r"http://testserver(/\S+)", mailbox.bodies()[0]).group(1)
+        Client().get(link)
+        notice = mailbox.wait_for(2)[1]
+        assert notice["To"] == "quill@example.org"
+        assert "was changed" in notice["Subject"]
+        body = mailbox.bodies()[1]
+        assert "changed to new@example.org" in body
+        assert "http://testserver/accounts/password/reset/" in body
+
+    def test_confirming_a_registration_is_unaffected(self, client, mailbox):
+        from fanfold.accounts import tokens
+
+        newcomer = make_user("Newcomer", email="n@example.org", email_confirmed=False)
+        link = f"/accounts/confirm/{tokens.make(newcomer, 'n@example.org')}/"
+        assert Client().get(link).status_code == 200
+        newcomer.refresh_from_db()
+        assert newcomer.email_confirmed
+        assert mailbox.messages == []  # no "address changed" notice
+
+    def test_guessing_the_password_is_limited(self, client, member, settings):
+        settings.RATELIMIT_LOGIN_PER_ACCOUNT = (3, 900)
+        for _ in range(3):
+            client.post("/accounts/email/", {"email": "new@example.org", "password": "guess"})
+        response = client.post(
+            "/accounts/email/", {"email": "new@example.org", "password": "s3cret-words"}
+        )
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert "Too many sign-in attempts" in page
+        assert 'value="new@example.org"' in page
+        member.refresh_from_db()
+        assert member.pending_email == ""
+
 
 class TestPasswordChange:
     def test_asks_the_current_password_then_changes_it(self, client, member):
@@ -139,3 +191,17 @@ def test_an_account_without_a_profile_gets_404_not_an_error(client):
     assert client.get("/accounts/").status_code == 200
     for url in ["/accounts/profile/", "/accounts/preferences/"]:
         assert client.get(url).status_code == 404
+
+
+def test_guessing_the_old_password_is_limited_with_sign_in(client, member, settings):
+    settings.RATELIMIT_LOGIN_PER_ACCOUNT = (3, 900)
+    for _ in range(3):
+        Client().post("/accounts/login/", {"username": "Quill Feather", "password": "guess"})
+    response = client.post(
+        "/accounts/password/",
+        {"old_password": "s3cret-words", "new_password1": "new phrase 12",
+         "new_password2": "new phrase 12"},
+    )  # fmt: skip
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.content.decode()
+    assert User.objects.get(pk=member.pk).check_password("s3cret-words")

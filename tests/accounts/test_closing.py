@@ -2,8 +2,10 @@
 
 import pytest
 
-from fanfold.accounts.models import ORPHAN_PEN_NAME, Profile, User
+from fanfold.accounts.models import ORPHAN_PEN_NAME, ORPHAN_USERNAME, Profile, User
+from fanfold.archive.account_closing import orphan_account
 from fanfold.archive.models import Series, Story, StoryAuthor
+from fanfold.lib.names import name_key
 from tests.factories import make_series, make_story, make_user
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +61,18 @@ def test_orphaning_keeps_every_story_under_the_orphan_account(client, shelf):
     assert ">Orphan Account</a>" in page and "Leaving" not in page
 
 
+def test_guessing_the_password_is_limited(client, shelf, settings):
+    settings.RATELIMIT_LOGIN_PER_ACCOUNT = (3, 900)
+    for _ in range(3):
+        close(client, "orphan", password="guess")
+    response = close(client, "orphan")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many sign-in attempts" in page
+    assert 'value="orphan"' in page and "checked" in page
+    assert User.objects.filter(pk=shelf["leaving"].pk).exists()
+
+
 def test_a_second_orphaning_reuses_the_same_account(client, shelf):
     close(client, "orphan")
     second = make_user("Second", password="s3cret-words")
@@ -101,3 +115,49 @@ def test_cached_pages_forget_the_member(client, shelf):
     assert "Leaving" not in visitor.get(url).content.decode()
     assert "Leaving" not in visitor.get("/authors/").content.decode()
     assert visitor.get("/authors/Leaving/").status_code == 404
+
+
+def test_cached_pages_are_invalidated_after_the_deletion_commits(
+    client, shelf, django_capture_on_commit_callbacks
+):
+    from fanfold.lib.pagecache import versions
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        close(client, "delete")
+    scopes = ["site", "listings", f"story:{shelf['own'].pk}"]
+    before = versions(scopes)
+    for callback in callbacks:
+        callback()
+    assert versions(scopes)[0] != before[0]
+
+
+def test_the_orphan_byline_becomes_owner_of_a_story_the_leaver_owned(client, shelf):
+    orphan = orphan_account()
+    story = make_story("Adopted", authors=[shelf["leaving"], orphan])
+
+    close(client, "orphan")
+
+    [byline] = StoryAuthor.objects.filter(story=story)
+    assert byline.user == orphan and byline.is_owner
+
+
+def test_orphaning_works_when_a_member_holds_a_look_alike_pen_name(client, shelf):
+    squatter = make_user("Оrphan Account")  # Cyrillic О, from before names were reserved
+    assert squatter.profile.pen_name_key == name_key(ORPHAN_PEN_NAME)
+
+    response = close(client, "orphan")
+
+    assert response["Location"] == "/accounts/deleted/"
+    orphan = User.objects.get(username=ORPHAN_USERNAME)
+    assert list(shelf["own"].authors.all()) == [orphan]
+    assert orphan.profile.pen_name_key != squatter.profile.pen_name_key
+    assert orphan_account() == orphan
+
+
+def test_the_orphan_pen_name_is_refused_on_the_profile_form(client, shelf):
+    response = client.post(
+        "/accounts/profile/",
+        {"pen_name": "orphan account", "bio": "", "bio_format": "plain", "website": ""},
+    )
+    assert "That pen name is reserved" in response.content.decode()
+    assert 'value="orphan account"' in response.content.decode()

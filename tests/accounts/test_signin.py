@@ -162,6 +162,40 @@ class TestSignInByEmail:
         )
         assert "do not match" in response.content.decode()
 
+    def test_a_shared_email_with_a_wrong_password_says_only_do_not_match(self, client):
+        make_user("First", email="family@example.org", password="s3cret-words")
+        make_user("Second", email="family@example.org", password="other-words")
+        response = client.post(
+            "/accounts/login/", {"username": "family@example.org", "password": "guess"}
+        )
+        page = response.content.decode()
+        assert "do not match" in page
+        assert "Several accounts" not in page
+
+    def test_an_unconfirmed_account_neither_reveals_nor_blocks_a_members_email(self, client):
+        make_user("Victim", email="victim@example.org", password="s3cret-words")
+        make_user("Squatter", email="VICTIM@example.org", email_confirmed=False)
+        probe = client.post(
+            "/accounts/login/", {"username": "victim@example.org", "password": "guess"}
+        )
+        assert "Several accounts" not in probe.content.decode()
+        assert "do not match" in probe.content.decode()
+        response = client.post(
+            "/accounts/login/", {"username": "victim@example.org", "password": "s3cret-words"}
+        )
+        assert response.status_code == 302
+        assert client.session["_auth_user_id"] == str(Profile.objects.by_pen_name("Victim").user_id)
+
+    def test_an_unconfirmed_account_signs_in_by_pen_name_not_email(self, client):
+        ArchiveSettings.objects.create(confirm_email=False)
+        make_user(
+            "Newcomer", email="new@example.org", password="s3cret-words", email_confirmed=False
+        )
+        by_email = {"username": "new@example.org", "password": "s3cret-words"}
+        assert client.post("/accounts/login/", by_email).status_code == 200
+        by_name = {"username": "Newcomer", "password": "s3cret-words"}
+        assert client.post("/accounts/login/", by_name).status_code == 302
+
 
 class TestUnconfirmedMembers:
     def test_are_told_to_confirm_not_that_the_password_is_wrong(self, client):

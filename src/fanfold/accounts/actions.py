@@ -9,6 +9,14 @@ from fanfold.accounts.signals import account_closing
 from fanfold.lib.markup import convert
 
 
+def request_email_change(request, user: User, new_email: str) -> None:
+    """Remember the new address as the one waiting (older links stop working) and send
+    its confirmation link."""
+    user.pending_email = new_email
+    user.save(update_fields=["pending_email"])
+    send_confirmation(request, user, new_email)
+
+
 def send_confirmation(request, user: User, new_email: str | None = None) -> None:
     """Email a confirmation link: for the account's own address, or for a new one."""
     to = new_email or user.email
@@ -17,19 +25,26 @@ def send_confirmation(request, user: User, new_email: str | None = None) -> None
     mail.send(to, template, {"user": user, "link": link, "days": tokens.MAX_AGE // 86400})
 
 
-def confirm_email(token: str) -> User | None:
+def confirm_email(request, token: str) -> User | None:
     """Apply a confirmation link: the address is confirmed (and, for a change, replaces the
-    old one). None when the link is broken, expired, or no longer matches the account."""
+    old one, which is told so). None when the link is broken, expired, or no longer
+    matches the account."""
     found = tokens.read(token)
     if found is None:
         return None
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=found.user_id).first()
-        if user is None or user.email != found.old:
+        if user is None or not tokens.fits(found, user):
             return None
         user.email = found.new
         user.email_confirmed = True
-        user.save(update_fields=["email", "email_confirmed"])
+        user.pending_email = ""
+        user.save(update_fields=["email", "email_confirmed", "pending_email"])
+    if found.old != found.new and found.old:
+        reset = request.build_absolute_uri(reverse("accounts:password_reset"))
+        mail.send(
+            found.old, "email_changed", {"user": user, "new_email": found.new, "reset": reset}
+        )
     return user
 
 

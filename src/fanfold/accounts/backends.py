@@ -4,11 +4,18 @@ from fanfold.accounts.models import PEN_NAME_KEY_LENGTH, Profile, User
 from fanfold.lib.names import name_key
 
 
+def confirmed_by_email(identifier: str):
+    """The accounts an email address signs in to: those that confirmed it. Anyone can
+    register a stranger's address, so an unconfirmed account (which signs in by pen name)
+    must neither take the address over nor show that it has an account."""
+    return User.objects.filter(email__iexact=identifier, email_confirmed=True)
+
+
 class PenNameBackend(ModelBackend):
     """Sign in with a pen name (compared the way pen names clash) or an email address.
 
-    An email works only when exactly one account has it (case-insensitive): imported
-    archives share addresses, and SignInForm then asks for the pen name. Accounts without
+    An email works only when exactly one confirmed account has it (case-insensitive):
+    imported archives share addresses, and SignInForm then asks for the pen name. Accounts without
     a profile (a superuser made by `createsuperuser`) sign in with their username, as
     Django's own backend does.
     """
@@ -29,7 +36,7 @@ class PenNameBackend(ModelBackend):
         if profile is not None:
             return profile.user
         if "@" in identifier:
-            matches = list(User.objects.filter(email__iexact=identifier)[:2])
+            matches = list(confirmed_by_email(identifier)[:2])
             if len(matches) == 1:
                 return matches[0]
         return None

@@ -4,8 +4,10 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import PasswordChangeForm as DjangoPasswordChangeForm
 from django.core.validators import URLValidator
 
+from fanfold.accounts.backends import confirmed_by_email
 from fanfold.accounts.models import (
     ORPHAN_PEN_NAME,
     PEN_NAME_KEY_LENGTH,
@@ -28,6 +30,9 @@ TOO_MANY_EMAILS = "Too many emails were requested. Please wait an hour and try a
 PEN_NAME_TAKEN = (
     "That pen name is taken, or looks the same as one that is (pen names are compared "
     "ignoring case, width and look-alike letters from other alphabets). Please choose another."
+)
+ORPHAN_RESERVED = (
+    "That pen name is reserved for the archive's orphaned stories. Please choose another."
 )
 SHARED_EMAIL = "Several accounts use that email address. Please log in with your pen name instead."
 UNCONFIRMED = "Please confirm your email address first: follow the link in the email we sent you."
@@ -64,6 +69,30 @@ def emails_limited(request, scope: str, identity: str) -> bool:
     return by_address or by_account
 
 
+def account_guesses_limited(identity: str) -> bool:
+    """Count one password attempt against an account (identity: its pen name, or the name
+    typed at sign-in); True once over RATELIMIT_LOGIN_PER_ACCOUNT. Sign-in and every form
+    that asks for the current password share this counter, so none of them allows guessing."""
+    limit, window = settings.RATELIMIT_LOGIN_PER_ACCOUNT
+    return exceeded("login-account", name_key(identity), limit, window)
+
+
+def _own_name(user: User) -> str:
+    """What the account signs in with: its pen name (a superuser without one: its username)."""
+    try:
+        return user.profile.pen_name
+    except Profile.DoesNotExist:
+        return user.get_username()
+
+
+def check_current_password(user: User, password: str) -> None:
+    """Raise the form error for a wrong current password; refuse once guessing is limited."""
+    if account_guesses_limited(_own_name(user)):
+        raise forms.ValidationError(TOO_MANY_SIGN_INS, code="rate_limited")
+    if not user.check_password(password):
+        raise forms.ValidationError(WRONG_PASSWORD, code="password_incorrect")
+
+
 def clean_pen_name(value: str, *, instance: Profile | None = None) -> str:
     """A pen name with spaces tidied, refused when it clashes with another member's."""
     pen_name = " ".join(value.split())
@@ -75,18 +104,22 @@ def clean_pen_name(value: str, *, instance: Profile | None = None) -> str:
     others = Profile.objects.filter(pen_name_key=key)
     if instance is not None:
         others = others.exclude(pk=instance.pk)
-    if others.exists() or key == name_key(ORPHAN_PEN_NAME):
+    if key == name_key(ORPHAN_PEN_NAME):
+        raise forms.ValidationError(ORPHAN_RESERVED)
+    if others.exists():
         raise forms.ValidationError(PEN_NAME_TAKEN)
     return pen_name
 
 
-def _email_is_shared(identifier: str) -> bool:
-    """True when this is not a pen name and several accounts have it as their email."""
+def _fits_a_shared_email(identifier: str, password: str) -> bool:
+    """True when this is not a pen name, several confirmed accounts share it as their email
+    and the password is one of theirs. Only then may the form say the address is shared:
+    saying it sooner would tell a stranger which addresses have accounts."""
     key = name_key(identifier)[:PEN_NAME_KEY_LENGTH]
-    return (
-        not Profile.objects.filter(pen_name_key=key).exists()
-        and User.objects.filter(email__iexact=identifier).count() > 1
-    )
+    if "@" not in identifier or Profile.objects.filter(pen_name_key=key).exists():
+        return False
+    accounts = list(confirmed_by_email(identifier).filter(is_active=True))
+    return len(accounts) > 1 and any(user.check_password(password) for user in accounts)
 
 
 class SignInForm(AuthenticationForm):
@@ -104,16 +137,19 @@ class SignInForm(AuthenticationForm):
         """Refuse guessing before checking the password: per address and per pen name."""
         identifier = self.cleaned_data.get("username") or ""
         per_address, address_window = settings.RATELIMIT_LOGIN_PER_ADDRESS
-        per_account, account_window = settings.RATELIMIT_LOGIN_PER_ACCOUNT
         by_address = exceeded(
             "login-address", client_address(self.request), per_address, address_window
         )
-        by_account = exceeded("login-account", name_key(identifier), per_account, account_window)
+        by_account = account_guesses_limited(identifier)
         if by_address or by_account:
             raise forms.ValidationError(TOO_MANY_SIGN_INS, code="rate_limited")
-        if "@" in identifier and _email_is_shared(identifier):
-            raise forms.ValidationError(SHARED_EMAIL, code="shared_email")
-        return super().clean()
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            password = self.cleaned_data.get("password") or ""
+            if error.code == "invalid_login" and _fits_a_shared_email(identifier, password):
+                raise forms.ValidationError(SHARED_EMAIL, code="shared_email") from None
+            raise
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
@@ -185,8 +221,7 @@ class EmailChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError(WRONG_PASSWORD)
+        check_current_password(self.user, self.cleaned_data["password"])
         return self.cleaned_data["password"]
 
     def clean_email(self) -> str:
@@ -194,6 +229,15 @@ class EmailChangeForm(forms.Form):
         if email.casefold() == self.user.email.casefold():
             raise forms.ValidationError("That is already your email address.")
         return email
+
+
+class PasswordChangeForm(DjangoPasswordChangeForm):
+    """Django's form; the old password counts against the account's sign-in limit."""
+
+    def clean_old_password(self) -> str:
+        if account_guesses_limited(_own_name(self.user)):
+            raise forms.ValidationError(TOO_MANY_SIGN_INS, code="rate_limited")
+        return super().clean_old_password()
 
 
 class DeleteAccountForm(forms.Form):
@@ -213,8 +257,7 @@ class DeleteAccountForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
-        if not self.user.check_password(self.cleaned_data["password"]):
-            raise forms.ValidationError(WRONG_PASSWORD)
+        check_current_password(self.user, self.cleaned_data["password"])
         return self.cleaned_data["password"]
 
 

@@ -25,6 +25,8 @@ class User(AbstractUser):
     # have not followed the emailed link yet. Accounts made any other way (admin,
     # createsuperuser, demo, import) count as confirmed.
     email_confirmed = models.BooleanField(default=True)
+    # The address an email change waits to confirm; only its newest link works, once.
+    pending_email = models.EmailField(blank=True, default="")
 
 
 class ProfileQuerySet(models.QuerySet):

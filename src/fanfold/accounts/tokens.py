@@ -2,7 +2,8 @@
 
 A link says "account u may change its address from A to B". Registration sends A = B;
 an email change sends the old and the new address. A link works only while the account
-still has address A, so a used change link cannot be replayed to switch back.
+still has address A and, for a change, still waits for B (User.pending_email, cleared on
+use), so neither an older nor a used change link can be replayed.
 """
 
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ class Confirmation:
 
 def make(user, new_email: str) -> str:
     return signing.dumps({"u": user.pk, "from": user.email, "to": new_email}, salt=SALT)
+
+
+def fits(found: Confirmation, user) -> bool:
+    """Whether the account is still in the state the link was made for."""
+    if user.email != found.old:
+        return False
+    return found.old == found.new or user.pending_email == found.new
 
 
 def read(token: str) -> Confirmation | None:

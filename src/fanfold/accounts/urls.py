@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from fanfold.accounts import views
 
@@ -31,14 +31,7 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
-    path(
-        "password/",
-        auth_views.PasswordChangeView.as_view(  # Django's view requires sign-in itself
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:password_change_done"),
-        ),
-        name="password_change",
-    ),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/changed/",
         auth_views.PasswordChangeDoneView.as_view(

@@ -20,6 +20,7 @@ from fanfold.accounts.forms import (
     TOO_MANY_REGISTRATIONS,
     DeleteAccountForm,
     EmailChangeForm,
+    PasswordChangeForm,
     PreferencesForm,
     ProfileForm,
     RegistrationForm,
@@ -43,6 +44,27 @@ class SignInView(auth_views.LoginView):
         if form.has_error(NON_FIELD_ERRORS, "rate_limited"):
             response.status_code = 429
         return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):  # requires sign-in itself
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if _guessing_limited(form):
+            response.status_code = 429
+        return response
+
+
+def _guessing_limited(form) -> bool:
+    """Whether a form asking for the current password refused because of the sign-in limit."""
+    return any(
+        error.code == "rate_limited"
+        for errors in form.errors.as_data().values()
+        for error in errors
+    )
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -83,7 +105,7 @@ def confirm_sent(request: HttpRequest) -> HttpResponse:
 
 
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    user = actions.confirm_email(token)
+    user = actions.confirm_email(request, token)
     status = 200 if user else 400
     return render(request, "accounts/confirmed.html", {"confirmed": user}, status=status)
 
@@ -158,8 +180,10 @@ def email_change(request: HttpRequest) -> HttpResponse:
             form.add_error(None, TOO_MANY_EMAILS)
             status = 429
         else:
-            actions.send_confirmation(request, request.user, new_email)
+            actions.request_email_change(request, request.user, new_email)
             return render(request, "accounts/email_change_sent.html", {"new_email": new_email})
+    if _guessing_limited(form):
+        status = 429
     return render(request, "accounts/email_change.html", {"form": form}, status=status)
 
 
@@ -197,7 +221,8 @@ def delete(request: HttpRequest) -> HttpResponse:
         actions.close_account(request.user, keep_stories=form.cleaned_data["stories"] == form.KEEP)
         logout(request)
         return redirect("accounts:deleted")
-    return render(request, "accounts/delete.html", {"form": form})
+    status = 429 if _guessing_limited(form) else 200
+    return render(request, "accounts/delete.html", {"form": form}, status=status)
 
 
 def deleted(request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@ just lose them. Runs inside the deleting transaction, before the account row goe
 """
 
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.db.models import Count
 from django.dispatch import receiver
 
@@ -13,14 +14,24 @@ from fanfold.accounts.models import ORPHAN_PEN_NAME, ORPHAN_USERNAME, Profile, U
 from fanfold.accounts.signals import account_closing
 from fanfold.archive import counts, pagecache
 from fanfold.archive.models import Series, Story, StoryAuthor
+from fanfold.lib.names import name_key
 
 
 def orphan_account() -> User:
-    """The account that holds orphaned stories, created on first use; nobody signs in."""
+    """The account that holds orphaned stories, created on first use; nobody signs in.
+
+    Found by its username alone. Registration reserves its pen name, but an older or
+    imported member may hold it (or a look-alike); the orphan account then gets a
+    distinct one rather than failing the member's account closing.
+    """
     user, _ = User.objects.get_or_create(
         username=ORPHAN_USERNAME, defaults={"password": make_password(None)}
     )
-    Profile.objects.get_or_create(user=user, defaults={"pen_name": ORPHAN_PEN_NAME})
+    if not Profile.objects.filter(user=user).exists():
+        pen_name = ORPHAN_PEN_NAME
+        if Profile.objects.filter(pen_name_key=name_key(pen_name)).exists():
+            pen_name = f"{ORPHAN_PEN_NAME} ({ORPHAN_USERNAME})"
+        Profile.objects.create(user=user, pen_name=pen_name)
     return user
 
 
@@ -33,13 +44,21 @@ def _close(sender, user, keep_stories: bool, **kwargs) -> None:
         story_ids = _delete_own(user, story_ids)
     counts.refresh_stories(story_ids)
     counts.refresh_taxonomy()
-    pagecache.listings_changed()
+    # Invalidated again once the change is visible: a reader's request served between an
+    # in-transaction bump and the commit would cache the old pages under the new versions.
+    # Author names change on every page that shows them, so the whole site goes.
+    transaction.on_commit(pagecache.everything_changed)
 
 
 def _orphan(user) -> None:
     orphan = orphan_account()
     mine = StoryAuthor.objects.filter(user=user)
-    # A story the orphan account already co-authors keeps that one byline.
+    # A story the orphan account already co-authors keeps that one byline, which becomes
+    # the owner when the leaving member owned the story.
+    owned_with_orphan = mine.filter(is_owner=True, story__authorships__user=orphan)
+    StoryAuthor.objects.filter(
+        user=orphan, story_id__in=list(owned_with_orphan.values_list("story_id", flat=True))
+    ).update(is_owner=True)
     mine.exclude(story__authorships__user=orphan).update(user=orphan)
     mine.delete()
     Series.objects.filter(owner=user).update(owner=orphan)
