@@ -113,3 +113,16 @@ def test_error_pages_show_hostile_text_inertly(client, people):
         chapter_data(title=hostile[:200], notes=hostile, body="", end_notes=hostile),
     )
     assert executable_parts(response.content.decode()) == []
+
+
+def test_the_deleted_chapter_page_shows_hostile_text_inertly(client, people):
+    hostile = "".join(HOSTILE)
+    pk = people.chapter.pk
+    Chapter.objects.filter(pk=pk).delete()
+    client.force_login(people.author)
+    response = client.post(
+        f"/my/chapters/{pk}/edit/",
+        chapter_data(title=hostile, notes=hostile, body=hostile, end_notes=hostile, revision=1),
+    )
+    assert response.status_code == 410
+    assert executable_parts(response.content.decode()) == []

@@ -291,3 +291,37 @@ class TestExpiredSession:
         again = client.post(url, {**data, "csrfmiddlewaretoken": fresh})
         assert again.status_code == 302
         assert people.story.chapters.get(position=2).body == "<p>Hours of work.</p>"
+
+
+class TestEditingADeletedChapter:
+    def test_the_text_comes_back_on_a_clear_page_not_a_404(self, client, people):
+        url = f"/my/chapters/{people.chapter.pk}/edit/"
+        client.force_login(people.coauthor)
+        client.post(f"/my/chapters/{people.chapter.pk}/delete/")
+        assert not Chapter.objects.filter(pk=people.chapter.pk).exists()
+        client.force_login(people.author)
+        mine = "Three hours of <typing>.\n\nSecond paragraph."
+
+        response = client.post(url, chapter_data(body=mine, notes="My notes", revision=1))
+
+        page = response.content.decode()
+        assert response.status_code == 410
+        assert "This chapter was deleted" in page
+        assert "Three hours of &lt;typing&gt;.\n\nSecond paragraph.</textarea>" in page
+        assert "My notes</textarea>" in page
+        assert 'value="Part One"' in page
+
+    def test_a_delete_landing_mid_request_gives_the_text_back_too(self, rf, people):
+        from fanfold.archive.forms.stories import ChapterForm
+        from fanfold.archive.views import authoring
+
+        request = rf.post("/", chapter_data(body="Typed while it went.", revision=1))
+        request.user = people.author
+        form = ChapterForm(request.POST, chapter=people.chapter)
+        assert form.is_valid()
+        Chapter.objects.filter(pk=people.chapter.pk).delete()
+
+        response = authoring._conflict(request, people.chapter, form)
+
+        assert response.status_code == 410
+        assert "Typed while it went.</textarea>" in response.content.decode()

@@ -91,3 +91,48 @@ def test_hits_of_a_deleted_story_do_not_stop_the_others():
     assert hits.flush() == 2
     story.refresh_from_db()
     assert story.hits == 1
+
+
+def test_an_edit_recounts_the_labels_the_story_left_and_only_the_rows_it_touches():
+    from fanfold.archive import actions
+
+    old, new, elsewhere = (make_category(n) for n in ("Old", "New", "Elsewhere"))
+    author = make_user("Editor")
+    story = make_story("Moving", authors=[author], categories=[old])
+    make_story("Other", categories=[elsewhere])
+    counts.refresh_taxonomy()
+    assert Category.objects.get(pk=old.pk).story_count == 1
+    # A wrong count on a row the story never touched stays wrong: no archive-wide update.
+    Category.objects.filter(pk=elsewhere.pk).update(story_count=99)
+
+    actions.update_story(story, author, {}, {"categories": [new]})
+
+    assert Category.objects.get(pk=old.pk).story_count == 0
+    assert Category.objects.get(pk=new.pk).story_count == 1
+    assert Category.objects.get(pk=elsewhere.pk).story_count == 99
+
+
+def test_an_edit_that_changes_no_label_recounts_nothing():
+    from fanfold.archive import actions
+
+    fandom = make_category("Fandom")
+    author = make_user("Editor")
+    story = make_story("Same", authors=[author], categories=[fandom])
+    Category.objects.filter(pk=fandom.pk).update(story_count=42)
+
+    actions.update_story(story, author, {"title": "Same, retitled"}, {"categories": [fandom]})
+
+    assert Category.objects.get(pk=fandom.pk).story_count == 42
+
+
+def test_deleting_a_story_recounts_its_labels():
+    from fanfold.archive import actions
+
+    fandom = make_category("Fandom")
+    author = make_user("Writer")
+    story = make_story("Gone", authors=[author], categories=[fandom])
+    counts.refresh_taxonomy()
+    actions.delete_story(story)
+    assert Category.objects.get(pk=fandom.pk).story_count == 0
+    author.profile.refresh_from_db()
+    assert author.profile.story_count == 0

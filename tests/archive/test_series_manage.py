@@ -149,6 +149,26 @@ def test_new_series(owner):
     assertContains(client.get(response["Location"]), "Series created.")
 
 
+def test_new_series_posted_twice_creates_one_series(owner):
+    client = signed_in(owner)
+    page = client.get("/my/series/new/").content.decode()
+    key = re.search(r'name="submission_key" value="([0-9a-f-]+)"', page).group(1)
+    data = {"title": "Only Once", "summary": "", "submission_key": key}
+
+    first = client.post("/my/series/new/", data)
+    second = client.post("/my/series/new/", data)
+
+    series = Series.objects.get()
+    assert first["Location"] == second["Location"] == f"/my/series/{series.pk}/edit/"
+    assert series.submission_key is not None
+    assert "Submission key" not in page
+
+
+def test_a_series_details_form_carries_no_submission_key(owner, series):
+    page = signed_in(owner).get(f"/my/series/{series.pk}/edit/").content.decode()
+    assert "submission_key" not in page
+
+
 def test_errors_keep_everything_typed(owner):
     response = signed_in(owner).post(
         "/my/series/new/", {"title": "   ", "summary": "Kept “as typed”…", "is_open": "on"}

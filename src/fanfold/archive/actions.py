@@ -8,6 +8,7 @@ cached pages. Permission checks stay in the views (fanfold.archive.permissions).
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -16,6 +17,7 @@ from fanfold.archive import coauthors, counts, pagecache, series_items
 from fanfold.archive.models import Chapter, Status, Story, StoryAuthor
 from fanfold.core.models import ArchiveSettings
 from fanfold.core.permissions import is_moderator
+from fanfold.lib.ratelimit import exceeded
 
 
 def status_on_submit(user) -> str:
@@ -27,6 +29,16 @@ def status_on_submit(user) -> str:
         return Status.PUBLISHED
     profile = getattr(user, "profile", None)
     return Status.PUBLISHED if profile is not None and profile.trusted else Status.PENDING
+
+
+def posting_limited(user, model: type[Story] | type[Chapter], submission_key) -> bool:
+    """Count a post (a new story or chapter) against the member's hourly limit; True
+    once over it. A repeat of a post already saved (same submission key) creates
+    nothing, so it is not counted."""
+    if submission_key and model.objects.filter(submission_key=submission_key).exists():
+        return False
+    limit, window = settings.RATELIMIT_POST_PER_ACCOUNT
+    return exceeded("post", str(user.pk), limit, window)
 
 
 @dataclass(frozen=True)
@@ -41,15 +53,19 @@ class ChapterText:
     end_notes: str
 
 
-def _refresh(story_ids: list[int], *, taxonomy: bool = False) -> None:
+def refresh_counts(
+    story_ids: list[int], *, labels: bool = False, before: counts.Labels | None = None
+) -> None:
     """Counts after a change to these stories; refreshing counts invalidates their pages.
 
-    `taxonomy` when the change may add or remove a story on listings (publishing, labels,
-    deleting): those counts are recomputed for the whole archive, so not on every edit.
+    `labels` when the change may add or remove the stories on listings (publishing,
+    deleting chapters): then the story counts of the categories, authors, series… they
+    touch are recomputed, and those of `before` (counts.labels_of() taken before an edit)
+    too, so a label a story left is recounted. Only those rows, never the whole archive.
     """
     counts.refresh_stories(story_ids)
-    if taxonomy:
-        counts.refresh_taxonomy()
+    if labels or before is not None:
+        counts.refresh_labels_of(story_ids, before or counts.Labels())
 
 
 # Stories ---------------------------------------------------------------------------------
@@ -92,6 +108,7 @@ def create_story(
 def update_story(
     story: Story, user, fields: dict, labels: dict, *, series=None, invitees=()
 ) -> None:
+    before = counts.labels_of([story.pk])
     with transaction.atomic():
         for name, value in fields.items():
             setattr(story, name, value)
@@ -102,7 +119,9 @@ def update_story(
             series_items.add_story(series, story)
         if invitees:
             coauthors.invite(story, user, list(invitees))
-    _refresh([story.pk], taxonomy=True)
+    # Most edits change the text, not the labels: then no label count can have moved.
+    labels_changed = counts.labels_of([story.pk]) != before
+    refresh_counts([story.pk], before=before if labels_changed else None)
 
 
 def set_labels(story: Story, labels: dict) -> None:
@@ -115,17 +134,22 @@ def set_labels(story: Story, labels: dict) -> None:
 def delete_story(story: Story) -> None:
     """The story, its chapters and its places in series; counts everywhere follow."""
     story_id = story.pk
+    before = counts.labels_of([story_id])
     with transaction.atomic():
         story.delete()
-    counts.refresh_taxonomy()
+    counts.refresh_labels_of([], before)
     pagecache.story_changed(story_id)
 
 
 def submit_story(story: Story, user) -> int:
-    """Post every draft chapter of the story; returns how many were posted."""
+    """Post every draft chapter of the story; returns how many were posted.
+
+    Counts are refreshed once, after the last chapter.
+    """
     drafts = list(story.chapters.filter(status=Status.DRAFT).order_by("position"))
-    for chapter in drafts:
-        submit_chapter(chapter, user)
+    posted = [_post_chapter(chapter, user) for chapter in drafts]
+    if any(posted):
+        refresh_counts([story.pk], labels=Status.PUBLISHED in posted)
     return len(drafts)
 
 
@@ -164,15 +188,23 @@ def create_chapter(
     if submit:
         submit_chapter(chapter, user)
     else:
-        _refresh([story.pk])
+        refresh_counts([story.pk])
     return chapter, True
 
 
 def update_chapter(chapter: Chapter, text: ChapterText, *, revision: int) -> bool:
-    """Save new text only if nobody saved since `revision` was loaded; False on a conflict.
+    """Save new text only if nobody saved since `revision` was loaded; False on a conflict."""
+    return save_chapter(chapter, None, text, revision=revision)
 
-    One conditional UPDATE … WHERE revision = n: of two editors, exactly one wins and
-    the other is shown both texts, never overwritten.
+
+def save_chapter(
+    chapter: Chapter, user, text: ChapterText, *, revision: int, submit: bool = False
+) -> bool:
+    """An edit of the chapter form: save the text, and post the chapter if `submit`.
+
+    The text is saved only if nobody saved since `revision` was loaded; False on such a
+    conflict, and nothing is saved or posted. One conditional UPDATE … WHERE revision = n:
+    of two editors, exactly one wins and the other is shown both texts, never overwritten.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -181,51 +213,98 @@ def update_chapter(chapter: Chapter, text: ChapterText, *, revision: int) -> boo
         )
         if saved and chapter.status == Status.PUBLISHED:
             Story.objects.filter(pk=chapter.story_id).update(updated_at=now)
-    if saved:
-        chapter.refresh_from_db()
-        _refresh([chapter.story_id])
-    return bool(saved)
+    if not saved:
+        return False
+    chapter.refresh_from_db()
+    posted = _post_chapter(chapter, user) if submit else None
+    refresh_counts([chapter.story_id], labels=posted == Status.PUBLISHED)
+    return True
 
 
 def submit_chapter(chapter: Chapter, user) -> str:
-    """Post a draft: published, or pending validation; the story follows its first chapter.
+    """Post a draft: published, or pending validation; the story follows its chapters.
 
     Returns the chapter's new status. Published and hidden chapters stay as they are.
     """
-    if chapter.status != Status.DRAFT:
+    status = _post_chapter(chapter, user)
+    if status is None:
         return chapter.status
+    refresh_counts([chapter.story_id], labels=status == Status.PUBLISHED)
+    return status
+
+
+def _post_chapter(chapter: Chapter, user) -> str | None:
+    """Submit without refreshing counts; the new status, or None if it was no draft."""
+    if chapter.status != Status.DRAFT:
+        return None
     status = status_on_submit(user)
-    now = timezone.now()
+    if status == Status.PUBLISHED:
+        publish_chapter(chapter)
+        return status
     with transaction.atomic():
         story = Story.objects.select_for_update().get(pk=chapter.story_id)
         chapter.status = status
-        chapter.updated_at = now
-        fields = ["status", "updated_at"]
-        if status == Status.PUBLISHED:
-            chapter.published_at = chapter.published_at or now
-            fields.append("published_at")
-        chapter.save(update_fields=fields)
-        if status == Status.PUBLISHED:
-            story.updated_at = now
-            if story.status in (Status.DRAFT, Status.PENDING):
-                story.status = Status.PUBLISHED
-                story.published_at = story.published_at or now
-            story.save(update_fields=["status", "published_at", "updated_at"])
-        elif story.status == Status.DRAFT:
-            story.status = Status.PENDING
-            story.save(update_fields=["status"])
-    _refresh([story.pk], taxonomy=status == Status.PUBLISHED)
+        chapter.updated_at = timezone.now()
+        chapter.save(update_fields=["status", "updated_at"])
+        settle_story_status(story)
     return status
+
+
+def publish_chapter(chapter: Chapter) -> Story:
+    """Make the chapter public: posting a trusted author's draft, or a moderator approving.
+
+    The story is updated now and follows its chapters (settle_story_status). Callers
+    refresh counts (refresh_counts(..., labels=True)) once their transaction is done.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=chapter.story_id)
+        chapter.status = Status.PUBLISHED
+        chapter.published_at = chapter.published_at or now
+        chapter.updated_at = now
+        chapter.save(update_fields=["status", "published_at", "updated_at"])
+        story.updated_at = now
+        story.save(update_fields=["updated_at"])
+        settle_story_status(story)
+    return story
+
+
+def settle_story_status(story: Story) -> None:
+    """The one rule for a story's status: it follows its chapters.
+
+    Published if any chapter is published, else pending if any waits for validation,
+    else a draft (never an empty page); published_at is set the first time. A story a
+    moderator hid stays hidden. Call with the story row locked, after changing chapters.
+    """
+    if story.status == Status.HIDDEN:
+        return
+    statuses = set(Chapter.objects.filter(story_id=story.pk).values_list("status", flat=True))
+    if Status.PUBLISHED in statuses:
+        status = Status.PUBLISHED
+    elif Status.PENDING in statuses:
+        status = Status.PENDING
+    else:
+        status = Status.DRAFT
+    changed = []
+    if story.status != status:
+        story.status = status
+        changed.append("status")
+    if status == Status.PUBLISHED and story.published_at is None:
+        story.published_at = timezone.now()
+        changed.append("published_at")
+    if changed:
+        story.save(update_fields=changed)
 
 
 def delete_chapter(chapter: Chapter) -> None:
     """Remove a chapter and close the gap it leaves in the numbering."""
     story_id = chapter.story_id
     with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story_id)
         chapter.delete()
         _renumber(story_id, list(Chapter.objects.filter(story_id=story_id).order_by("position")))
-        _unpublish_if_empty(story_id)
-    _refresh([story_id], taxonomy=True)
+        settle_story_status(story)
+    refresh_counts([story_id], labels=True)
 
 
 def reorder_chapters(story: Story, chapter_ids: list[int]) -> None:
@@ -238,7 +317,7 @@ def reorder_chapters(story: Story, chapter_ids: list[int]) -> None:
         ordered = [chapters.pop(pk) for pk in dict.fromkeys(chapter_ids) if pk in chapters]
         ordered += sorted(chapters.values(), key=lambda c: c.position)
         _renumber(story.pk, ordered)
-    _refresh([story.pk])
+    refresh_counts([story.pk])
 
 
 def _renumber(story_id: int, ordered: list[Chapter]) -> None:
@@ -247,11 +326,3 @@ def _renumber(story_id: int, ordered: list[Chapter]) -> None:
         chapter.position = number
     if changed:
         Chapter.objects.bulk_update(changed, ["position"])
-
-
-def _unpublish_if_empty(story_id: int) -> None:
-    """A published story whose last visible chapter went is a draft again, not an empty page."""
-    if not Chapter.objects.filter(story_id=story_id).exclude(status=Status.DRAFT).exists():
-        Story.objects.filter(pk=story_id, status__in=[Status.PUBLISHED, Status.PENDING]).update(
-            status=Status.DRAFT
-        )

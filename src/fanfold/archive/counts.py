@@ -6,6 +6,7 @@ Review and favorite counts belong to the community app (fanfold.community.counts
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -63,9 +64,67 @@ def _listed_story(prefix: str = "story__") -> Q:
     return Q(**{f"{prefix}status": Status.PUBLISHED, f"{prefix}chapter_count__gt": 0})
 
 
+@dataclass(frozen=True)
+class Labels:
+    """Ids of the rows whose story counts depend on some stories: see labels_of()."""
+
+    categories: frozenset = frozenset()
+    characters: frozenset = frozenset()
+    classifications: frozenset = frozenset()
+    ratings: frozenset = frozenset()
+    authors: frozenset = frozenset()
+    series: frozenset = frozenset()
+
+    def __or__(self, other: "Labels") -> "Labels":
+        return Labels(*(getattr(self, f.name) | getattr(other, f.name) for f in fields(self)))
+
+
+def labels_of(story_ids: Iterable[int]) -> Labels:
+    """The categories, characters, … these stories are counted under now.
+
+    Take it before an edit that may remove labels, and pass it to refresh_labels_of()
+    after, so a label a story left is recounted too.
+    """
+    ids = list(story_ids)
+
+    def column(queryset, name):
+        return frozenset(queryset.filter(story_id__in=ids).values_list(name, flat=True))
+
+    return Labels(
+        categories=column(Story.categories.through.objects, "category_id"),
+        characters=column(Story.characters.through.objects, "character_id"),
+        classifications=column(Story.classifications.through.objects, "classification_id"),
+        ratings=frozenset(Story.objects.filter(pk__in=ids).values_list("rating_id", flat=True)),
+        authors=column(StoryAuthor.objects, "user_id"),
+        series=column(SeriesItem.objects, "series_id"),
+    )
+
+
+def refresh_labels_of(story_ids: Iterable[int], before: Labels = Labels()) -> None:
+    """Story counts of only the rows these stories touch, now or `before` an edit.
+
+    The scoped form of refresh_taxonomy(), for a change to a few stories.
+    """
+    _refresh_labels(labels_of(story_ids) | before)
+
+
 def refresh_taxonomy() -> None:
-    """Story counts of categories, characters, classifications, ratings, authors, series."""
-    Category.objects.update(
+    """Story counts of every category, character, classification, rating, author, series.
+
+    For `fanfold recount`; a change to a few stories uses refresh_labels_of().
+    """
+    _refresh_labels(None)
+
+
+def _refresh_labels(scope: Labels | None) -> None:
+    """Recount the rows in `scope`, or all of them when it is None."""
+
+    def rows(model, ids, key="pk"):
+        if scope is None:
+            return model.objects.all()
+        return model.objects.filter(**{f"{key}__in": ids}) if ids else model.objects.none()
+
+    rows(Category, scope and scope.categories).update(
         story_count=count_of(
             Story.categories.through.objects.filter(category=OuterRef("pk")).filter(
                 _listed_story()
@@ -73,7 +132,7 @@ def refresh_taxonomy() -> None:
             "category",
         )
     )
-    Character.objects.update(
+    rows(Character, scope and scope.characters).update(
         story_count=count_of(
             Story.characters.through.objects.filter(character=OuterRef("pk")).filter(
                 _listed_story()
@@ -81,7 +140,7 @@ def refresh_taxonomy() -> None:
             "character",
         )
     )
-    Classification.objects.update(
+    rows(Classification, scope and scope.classifications).update(
         story_count=count_of(
             Story.classifications.through.objects.filter(classification=OuterRef("pk")).filter(
                 _listed_story()
@@ -89,13 +148,13 @@ def refresh_taxonomy() -> None:
             "classification",
         )
     )
-    Rating.objects.update(
+    rows(Rating, scope and scope.ratings).update(
         story_count=count_of(
             Story.objects.filter(rating=OuterRef("pk")).filter(_listed_story("")), "rating"
         )
     )
-    Profile.objects.update(story_count=_author_story_count())
-    Series.objects.update(story_count=_series_story_count())
+    rows(Profile, scope and scope.authors, "user_id").update(story_count=_author_story_count())
+    rows(Series, scope and scope.series).update(story_count=_series_story_count())
     pagecache.listings_changed()
 
 

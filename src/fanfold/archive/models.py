@@ -319,6 +319,7 @@ class Series(models.Model):
     story_count = models.PositiveIntegerField(default=0)
     review_count = models.PositiveIntegerField(default=0)
     favorite_count = models.PositiveIntegerField(default=0)
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     legacy_seriesid = models.PositiveIntegerField(null=True, blank=True, unique=True)
     legacy = models.JSONField(default=dict, blank=True)
 

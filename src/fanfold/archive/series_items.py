@@ -6,13 +6,35 @@ pages that show the series. Permission checks stay in the views
 (fanfold.archive.permissions.can_edit_series / can_add_to_series).
 """
 
-from django.db import transaction
+import uuid
+
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from fanfold.archive import counts, pagecache
 from fanfold.archive.models import Series, SeriesItem, Story, StoryAuthor
 from fanfold.core.permissions import is_moderator
+
+
+def create_series(
+    owner, fields: dict, *, submission_key: uuid.UUID | None = None
+) -> tuple[Series, bool]:
+    """A new, empty series of `owner`; (series, created).
+
+    A form posted twice carries the same submission key: the unique key refuses the
+    second insert, also when both arrive at once, and the second post gets the first
+    post's series (as fanfold.archive.actions.create_story does for stories).
+    """
+    try:
+        with transaction.atomic():
+            series = Series.objects.create(owner=owner, submission_key=submission_key, **fields)
+    except IntegrityError:
+        first = Series.objects.filter(submission_key=submission_key).first()
+        if submission_key is None or first is None:
+            raise
+        return first, False
+    return series, True
 
 
 def addable_stories(user, series: Series):

@@ -14,10 +14,9 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 
 from fanfold.accounts.models import Profile
-from fanfold.archive import counts, pagecache
+from fanfold.archive import actions as archive_actions
 from fanfold.archive.models import Chapter, Status, Story, StoryAuthor
 from fanfold.core.permissions import is_moderator
 from fanfold.moderation.models import ModerationDecision
@@ -36,19 +35,7 @@ def approve(chapter: Chapter, moderator, trust: bool = False) -> ModerationDecis
         story, chapter = _lock(chapter)
         if chapter.status != Status.PENDING:
             return None
-        now = timezone.now()
-        chapter.status = Status.PUBLISHED
-        chapter.published_at = now
-        chapter.save(update_fields=["status", "published_at"])
-        story.updated_at = now
-        changed = ["updated_at"]
-        if story.status == Status.PENDING:
-            story.status = Status.PUBLISHED
-            changed.append("status")
-            if story.published_at is None:
-                story.published_at = now
-                changed.append("published_at")
-        story.save(update_fields=changed)
+        story = archive_actions.publish_chapter(chapter)
         if trust:
             Profile.objects.filter(user__authorships__story=story).update(trusted=True)
         decision = ModerationDecision.objects.create(
@@ -59,7 +46,7 @@ def approve(chapter: Chapter, moderator, trust: bool = False) -> ModerationDecis
             subject=_subject(story, chapter),
             trusted_authors=trust,
         )
-        _refresh(story.pk)
+    archive_actions.refresh_counts([story.pk], labels=True)
     return decision
 
 
@@ -83,10 +70,7 @@ def reject(
             return None
         chapter.status = Status.DRAFT
         chapter.save(update_fields=["status"])
-        still_there = story.chapters.filter(status__in=[Status.PUBLISHED, Status.PENDING])
-        if story.status in (Status.PENDING, Status.PUBLISHED) and not still_there.exists():
-            story.status = Status.DRAFT
-            story.save(update_fields=["status"])
+        archive_actions.settle_story_status(story)
         decision = ModerationDecision.objects.create(
             story=story,
             chapter=chapter,
@@ -95,7 +79,7 @@ def reject(
             subject=_subject(story, chapter),
             message=message,
         )
-        _refresh(story.pk)
+    archive_actions.refresh_counts([story.pk], labels=True)
     # After the commit: a slow or failing mail server never undoes the decision.
     decision.authors_notified = _email_rejection(story, chapter, message, site_url)
     decision.save(update_fields=["authors_notified"])
@@ -115,14 +99,6 @@ def _lock(chapter: Chapter) -> tuple[Story, Chapter]:
 
 def _subject(story: Story, chapter: Chapter) -> str:
     return f"{story.title} — {chapter.display_title}"[:500]
-
-
-def _refresh(story_id: int) -> None:
-    """Counts follow the new statuses; cached pages are dropped now and again on commit,
-    so no reader request between the two can leave a stale page cached."""
-    counts.refresh_stories([story_id])
-    counts.refresh_taxonomy()
-    transaction.on_commit(lambda: pagecache.story_changed(story_id))
 
 
 def edit_link(story: Story) -> str:

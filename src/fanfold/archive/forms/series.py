@@ -1,5 +1,7 @@
 """Series forms: a series' details, and a story to add to it."""
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
@@ -18,6 +20,8 @@ class SeriesForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Plain text; a blank line starts a new paragraph.",
     )
+    # A new series' form carries a key so posting it twice creates one series.
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Series
@@ -29,6 +33,10 @@ class SeriesForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # The stored summary is HTML; the author edits it as the text it shows.
         self.initial["summary"] = html_to_text(self.instance.summary)
+        if self.instance.pk is None:
+            self.initial["submission_key"] = uuid.uuid4()
+        else:
+            del self.fields["submission_key"]
 
     def clean_title(self) -> str:
         return " ".join(self.cleaned_data["title"].split())
@@ -39,6 +47,10 @@ class SeriesForm(forms.ModelForm):
             # Unchanged: keep its formatting (imported summaries may carry italics, links).
             return self.instance.summary
         return convert(text, Format.PLAIN).html
+
+    def series_fields(self) -> dict:
+        """What a new series is made of (fanfold.archive.series_items.create_series)."""
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
     def save_for(self, owner) -> Series:
         series = self.save(commit=False)

@@ -26,7 +26,6 @@ from fanfold.archive.permissions import can_add_to_series, can_manage_authors
 from fanfold.core.models import ArchiveSettings
 from fanfold.core.permissions import is_moderator
 from fanfold.lib.markup import Converted, Format, convert
-from fanfold.lib.ratelimit import exceeded
 from fanfold.lib.uploads import UploadError, read_upload
 
 SUMMARY_MAX_CHARS = 10_000
@@ -35,12 +34,6 @@ TOO_MANY_POSTS = (
     "You have posted a lot in the last hour. Please wait a while and post again; "
     "everything you typed is still here."
 )
-
-
-def posting_limited(user) -> bool:
-    """Count one post (a new story or chapter) by this member; True once over the limit."""
-    limit, window = settings.RATELIMIT_POST_PER_ACCOUNT
-    return exceeded("post", str(user.pk), limit, window)
 
 
 def _text_area(format_field: str, rows: int = 6) -> forms.Textarea:

@@ -19,7 +19,6 @@ from fanfold.archive.forms.stories import (
     ChapterForm,
     ChapterOrderForm,
     StoryForm,
-    posting_limited,
 )
 from fanfold.archive.models import Chapter, Classification, Status, Story, with_author_list
 from fanfold.archive.pending import keep_when_signed_out
@@ -52,11 +51,8 @@ def _chapter_for_editing(request: HttpRequest, pk: int) -> Chapter:
 
 
 def _limited(request: HttpRequest, model, form) -> bool:
-    """Count a post against the member's limit, unless it repeats one already saved."""
-    key = form.cleaned_data.get("submission_key")
-    if key and model.objects.filter(submission_key=key).exists():
-        return False
-    if posting_limited(request.user):
+    """Over the member's posting limit (actions.posting_limited): say so on the form."""
+    if actions.posting_limited(request.user, model, form.cleaned_data.get("submission_key")):
         form.add_error(None, TOO_MANY_POSTS)
         return True
     return False
@@ -238,16 +234,20 @@ def chapter_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @keep_when_signed_out
 def chapter_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method == "POST" and not Chapter.objects.filter(pk=pk).exists():
+        return _chapter_gone(request)
     chapter = _chapter_for_editing(request, pk)
     form = ChapterForm(request.POST or None, request.FILES or None, chapter=chapter)
     if request.method == "POST" and form.is_valid():
-        if not actions.update_chapter(
-            chapter, form.chapter_text(), revision=form.cleaned_data["revision"]
+        was = chapter.status
+        if not actions.save_chapter(
+            chapter,
+            request.user,
+            form.chapter_text(),
+            revision=form.cleaned_data["revision"],
+            submit=_posting(request),
         ):
             return _conflict(request, chapter, form)
-        was = chapter.status
-        if _posting(request):
-            actions.submit_chapter(chapter, request.user)
         _report_removed(request, form)
         if was == chapter.status == Status.PUBLISHED:
             messages.success(request, "Saved: readers see the new version now.")
@@ -264,7 +264,9 @@ def _conflict(request: HttpRequest, chapter: Chapter, form: ChapterForm) -> Http
     The submitted text comes back in a form carrying the newer revision, so saving it
     again is a deliberate choice after reading the other version.
     """
-    saved = Chapter.objects.get(pk=chapter.pk)
+    saved = Chapter.objects.filter(pk=chapter.pk).first()
+    if saved is None:  # not a newer version: a co-author deleted it meanwhile
+        return _chapter_gone(request)
     data = form.data.copy()
     data["revision"] = saved.revision
     context = {
@@ -273,6 +275,19 @@ def _conflict(request: HttpRequest, chapter: Chapter, form: ChapterForm) -> Http
         "form": ChapterForm(data, chapter=saved),
     }
     return render(request, "archive/authoring/conflict.html", context, status=409)
+
+
+def _chapter_gone(request: HttpRequest) -> HttpResponse:
+    """A co-author deleted the chapter being edited: give the member their text back.
+
+    Only what this member just posted is shown (an uploaded file as the text it held),
+    so nothing of a chapter they may not see is revealed.
+    """
+    form = ChapterForm(request.POST, request.FILES)
+    form.is_valid()  # reads an uploaded file into the body, as for a save
+    names = ("title", "notes", "body", "end_notes")
+    text = {name: form.data.get(name, "") for name in names}
+    return render(request, "archive/authoring/chapter_gone.html", {"text": text}, status=410)
 
 
 @login_required

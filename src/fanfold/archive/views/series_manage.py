@@ -48,8 +48,13 @@ def my_series(request: HttpRequest) -> HttpResponse:
 def series_new(request: HttpRequest) -> HttpResponse:
     form = SeriesForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        series = form.save_for(request.user)
-        messages.success(request, "Series created. Now add your stories to it.")
+        series, created = series_items.create_series(
+            request.user,
+            form.series_fields(),
+            submission_key=form.cleaned_data.get("submission_key"),
+        )
+        if created:
+            messages.success(request, "Series created. Now add your stories to it.")
         return redirect("archive:series_edit", series.pk)
     return render(request, "archive/manage/series_new.html", {"form": form})
 
