@@ -6,7 +6,7 @@ from fanfold.accounts.models import ORPHAN_PEN_NAME, ORPHAN_USERNAME, Profile, U
 from fanfold.archive.account_closing import orphan_account
 from fanfold.archive.models import Series, Story, StoryAuthor
 from fanfold.lib.names import name_key
-from tests.factories import make_series, make_story, make_user
+from tests.factories import make_category, make_series, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +161,16 @@ def test_the_orphan_pen_name_is_refused_on_the_profile_form(client, shelf):
     )
     assert "That pen name is reserved" in response.content.decode()
     assert 'value="orphan account"' in response.content.decode()
+
+
+def test_deleted_stories_leave_their_category_counts(client):
+    fandom = make_category("Fandom")
+    leaving = make_user("Going", password="s3cret-words")
+    make_story("Mine", authors=[leaving], categories=[fandom])
+    make_story("Theirs", authors=[make_user("Staying")], categories=[fandom])
+    fandom.refresh_from_db()
+    assert fandom.story_count == 2
+    client.force_login(leaving)
+    close(client, "delete")
+    fandom.refresh_from_db()
+    assert fandom.story_count == 1

@@ -175,3 +175,12 @@ def test_hostile_story_titles_are_text_on_the_invitations_page(owner, friend):
         coauthors.invite(hostile, hostile.authors.get(), [friend])
     page = signed_in(friend).get("/my/invitations/").content.decode()
     assert executable_parts(page) == []
+
+
+def test_my_stories_announces_invitations(story, owner, friend):
+    page = signed_in(friend).get("/my/stories/")
+    assertNotContains(page, "You are invited to co-author")
+    coauthors.invite(story, owner, [friend])
+    page = signed_in(friend).get("/my/stories/")
+    assertContains(page, "You are invited to co-author 1 story")
+    assertContains(page, 'href="/my/invitations/"')

@@ -38,12 +38,14 @@ def orphan_account() -> User:
 @receiver(account_closing)
 def _close(sender, user, keep_stories: bool, **kwargs) -> None:
     story_ids = list(StoryAuthor.objects.filter(user=user).values_list("story_id", flat=True))
+    before = counts.labels_of(story_ids)
     if keep_stories:
         _orphan(user)
     else:
         story_ids = _delete_own(user, story_ids)
     counts.refresh_stories(story_ids)
-    counts.refresh_taxonomy()
+    # Only the categories, authors, series… these stories touched, before and after.
+    counts.refresh_labels_of(story_ids, before)
     # Invalidated again once the change is visible: a reader's request served between an
     # in-transaction bump and the commit would cache the old pages under the new versions.
     # Author names change on every page that shows them, so the whole site goes.

@@ -90,7 +90,10 @@ def my_stories(request: HttpRequest) -> HttpResponse:
         .order_by("-updated_at", "-pk")
     )
     page = paginate(request, stories, MY_STORIES_PER_PAGE)
-    return render(request, "archive/authoring/my_stories.html", {"page": page})
+    # Until the notifications inbox exists, invitations are announced here.
+    invitations = request.user.coauthor_invites.count()
+    context = {"page": page, "invitations": invitations}
+    return render(request, "archive/authoring/my_stories.html", context)
 
 
 @keep_when_signed_out
