@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fanfold.archive",
     "fanfold.community",
     "fanfold.moderation",
+    "fanfold.importers",
     "fanfold.demo",
 ]
 

@@ -5,5 +5,7 @@ urlpatterns = [
     path("", include("fanfold.archive.urls")),
     path("accounts/", include("fanfold.accounts.urls")),
     path("moderation/", include("fanfold.moderation.urls")),
+    # Old eFiction addresses (viewstory.php?sid=…) answer with permanent redirects.
+    path("", include("fanfold.importers.efiction.urls")),
     path("admin/", admin.site.urls),
 ]
