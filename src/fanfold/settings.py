@@ -143,6 +143,8 @@ AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Imported eFiction passwords, upgraded to Argon2 at the member's next sign-in.
+    "fanfold.accounts.hashers.EFictionMD5PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = ["fanfold.accounts.backends.PenNameBackend"]
 AUTH_PASSWORD_VALIDATORS = [
