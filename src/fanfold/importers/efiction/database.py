@@ -28,6 +28,8 @@ import pymysql
 from pymysql.constants import ER, FIELD_TYPE
 from pymysql.converters import encoders
 
+from fanfold.importers.efiction.errors import ImportSourceError
+
 DEFAULT_PREFIX = "fanfiction_"
 SCHEMES = {"mysql", "mariadb"}
 
@@ -59,10 +61,6 @@ _DECODERS: dict[int, Any] = {
 _ACCESS_DENIED_NO_PASSWORD = 1698
 
 Value = int | Decimal | float | bytes | None
-
-
-class ImportSourceError(Exception):
-    """The import source cannot be read; the message says what is wrong, for the operator."""
 
 
 @dataclass(frozen=True)
