@@ -212,9 +212,10 @@ class ResetForm(PasswordResetForm):
         return User.objects.filter(email__iexact=email, is_active=True).select_related("profile")
 
 
-class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label="New email")
-    password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
+class _PasswordConfirmedForm(forms.Form):
+    """A change that asks for the member's password first (counted as a sign-in guess)."""
+
+    password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
 
     def __init__(self, user, *args, **kwargs):
         self.user = user
@@ -223,6 +224,11 @@ class EmailChangeForm(forms.Form):
     def clean_password(self) -> str:
         check_current_password(self.user, self.cleaned_data["password"])
         return self.cleaned_data["password"]
+
+
+class EmailChangeForm(_PasswordConfirmedForm):
+    email = forms.EmailField(label="New email")
+    password = forms.CharField(label="Current password", widget=forms.PasswordInput, strip=False)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
@@ -240,7 +246,7 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         return super().clean_old_password()
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(_PasswordConfirmedForm):
     KEEP, DELETE = "orphan", "delete"
     stories = forms.ChoiceField(
         label="My stories",
@@ -251,14 +257,6 @@ class DeleteAccountForm(forms.Form):
         ],
     )
     password = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
-
-    def __init__(self, user, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_password(self) -> str:
-        check_current_password(self.user, self.cleaned_data["password"])
-        return self.cleaned_data["password"]
 
 
 def _web_address(value: str) -> None:
