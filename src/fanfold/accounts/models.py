@@ -103,6 +103,9 @@ class Profile(models.Model):
     trusted = models.BooleanField(default=False)
     # Denormalized: published stories this member (co-)authors. Kept by archive.counts.
     story_count = models.PositiveIntegerField(default=0)
+    # The name key this member signed in with before an import renamed them to settle a
+    # pen-name clash ("Name" became "Name (uid)"); the old name keeps working for sign-in.
+    former_name_key = models.CharField(max_length=PEN_NAME_KEY_LENGTH, blank=True, db_index=True)
     legacy = models.JSONField(default=dict, blank=True)
 
     objects = ProfileQuerySet.as_manager()

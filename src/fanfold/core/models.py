@@ -19,6 +19,18 @@ class ArchiveSettings(models.Model):
         "moderator (eFiction's validation).",
     )
     allow_coauthors = models.BooleanField(default=True)
+    anonymous_reviews = models.BooleanField(
+        default=False,
+        help_text="Visitors who are not signed in may review (eFiction's anonymous reviews).",
+    )
+    site_name = models.CharField(
+        max_length=100, blank=True, help_text="Shown in the header; empty: the SITE_NAME setting."
+    )
+    slogan = models.CharField(max_length=200, blank=True)
+    rules = models.TextField(blank=True, help_text="Submission rules, sanitized HTML.")
+    terms = models.TextField(blank=True, help_text="Terms of service, sanitized HTML.")
+    # Imported eFiction settings Fanfold has no switch for yet, kept rather than dropped.
+    legacy = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "archive settings"

@@ -8,6 +8,7 @@ client or /work/shared they skip, and fail under CI=true.
 """
 
 import gzip
+import io
 import os
 import secrets
 import shutil
@@ -20,6 +21,13 @@ from urllib.parse import unquote, urlsplit
 
 import pymysql
 import pytest
+from django.core.management.base import OutputWrapper
+
+from fanfold.importers.efiction import importer
+from fanfold.importers.efiction.database import DEFAULT_PREFIX
+from fanfold.importers.efiction.report import Report
+from fanfold.importers.efiction.source import open_source
+from fanfold.importers.efiction.steps import Options
 
 SHARED = Path("/work/shared/efiction")
 SCHEMA = SHARED / "schema-installed.sql"
@@ -158,3 +166,30 @@ def efiction_sample_db(mariadb_server) -> Iterator[str]:
     """
     with mariadb_server.database(_shared(SAMPLE)) as name:
         yield mariadb_server.url(name)
+
+
+@pytest.fixture
+def run_import(db, tmp_path) -> Callable[..., Report]:
+    """Import from a database URL or a dump path with every step, as the command does;
+    returns the report. Keyword arguments: prefix, dry_run, stories_dir, schema_path."""
+
+    def run_import_(
+        spec: str,
+        *,
+        prefix: str = DEFAULT_PREFIX,
+        dry_run: bool = False,
+        stories_dir: Path | None = None,
+        schema_path: Path | None = None,
+    ) -> Report:
+        err = OutputWrapper(io.StringIO())
+        with open_source(
+            str(spec), prefix=prefix, schema_path=schema_path, work_dir=tmp_path, err=err
+        ) as source:
+            return importer.run(
+                source,
+                Options(stories_dir=stories_dir, dry_run=dry_run),
+                OutputWrapper(io.StringIO()),
+                err,
+            )
+
+    return run_import_

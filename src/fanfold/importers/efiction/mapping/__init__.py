@@ -1,0 +1,1 @@
+"""One module per part of the archive; each lists its steps in the order they must run."""

@@ -1,0 +1,5 @@
+"""Stories, co-authors, chapters, series and their members."""
+
+from fanfold.importers.efiction.steps import Step
+
+STEPS: list[type[Step]] = []

@@ -1,0 +1,5 @@
+"""Ratings, categories, characters, classification types and classes."""
+
+from fanfold.importers.efiction.steps import Step
+
+STEPS: list[type[Step]] = []
