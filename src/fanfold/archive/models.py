@@ -190,6 +190,7 @@ class Story(models.Model):
     chapter_count = models.PositiveIntegerField(default=0)
     review_count = models.PositiveIntegerField(default=0)
     favorite_count = models.PositiveIntegerField(default=0)
+    like_count = models.PositiveIntegerField(default=0)
     hits = models.PositiveBigIntegerField(default=0)
     # The token of the form that created it, so a form posted twice creates one story.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -208,6 +209,7 @@ class Story(models.Model):
             models.Index(fields=["status", "title_letter", "title_key"]),
             models.Index(fields=["status", "-review_count"]),
             models.Index(fields=["status", "-favorite_count"]),
+            models.Index(fields=["status", "-like_count"]),
             models.Index(fields=["status", "-hits"]),
             models.Index(fields=["status", "-word_count"]),
             models.Index(fields=["status", "completed", "-updated_at"]),

@@ -23,6 +23,13 @@ class ArchiveSettings(models.Model):
         default=False,
         help_text="Visitors who are not signed in may review (eFiction's anonymous reviews).",
     )
+    moderate_anonymous_reviews = models.BooleanField(
+        default=True, help_text="Reviews by visitors wait for a moderator before they show."
+    )
+    authors_delete_reviews = models.BooleanField(
+        default=False,
+        help_text="Authors may delete reviews of their own stories (eFiction's revdelete).",
+    )
     site_name = models.CharField(
         max_length=100, blank=True, help_text="Shown in the header; empty: the SITE_NAME setting."
     )

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_pending_email'),
+        ("accounts", "0005_user_pending_email"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='profile',
-            name='former_name_key',
+            model_name="profile",
+            name="former_name_key",
             field=models.CharField(blank=True, db_index=True, max_length=255),
         ),
     ]

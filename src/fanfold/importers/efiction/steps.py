@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from django.db import models
 
 from fanfold.importers.efiction.report import Report, TableReport
-from fanfold.importers.efiction.text import Value, decode, html_from_stored
+from fanfold.importers.efiction.text import Value, decode, html_from_stored, plain_from_stored
 
 
 class Source(Protocol):
@@ -90,6 +90,10 @@ class Step:
     def html(self, value: Value) -> str:
         """Stored eFiction HTML or plain text as sanitized HTML, shown as eFiction did."""
         return html_from_stored(self.text(value))
+
+    def plain(self, value: Value) -> str:
+        """A stored title or name as plain text (entities decoded once, tags dropped)."""
+        return plain_from_stored(self.text(value))
 
     def leftovers(self, row: dict[str, Any]) -> dict[str, Any]:
         """The row's unmapped columns as JSON-safe values, for a `legacy` field."""

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import ftfy
 
-from fanfold.lib.markup import sanitize
+from fanfold.lib.markup import html_to_text, sanitize
 
 # Only encoding repairs: no unescaping, no quote straightening, no width or ligature
 # folding, no normalization. Fanfold never "fixes" what authors typed.
@@ -91,6 +91,16 @@ def html_from_stored(text: str) -> str:
     if not _BREAK_TAGS.search(text):
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>\n")
     return sanitize(text)
+
+
+def plain_from_stored(text: str) -> str:
+    """A stored title or name as the plain text eFiction's page showed.
+
+    eFiction printed titles and names as HTML, so "Tom &amp; Jerry" showed as "Tom &
+    Jerry" and "I &lt;3 you" as "I <3 you"; Fanfold keeps such fields as plain text that
+    templates escape, so tags are dropped and entities decoded exactly once.
+    """
+    return " ".join(html_to_text(sanitize(text)).split())
 
 
 # eFiction appends an author's response to the review: "<br><br><i>Author's Response: …</i>".

@@ -4,23 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LegacyRecord',
+            name="LegacyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_table', models.CharField(max_length=64)),
-                ('key', models.CharField(max_length=100)),
-                ('data', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_table", models.CharField(max_length=64)),
+                ("key", models.CharField(max_length=100)),
+                ("data", models.JSONField(default=dict)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('source_table', 'key'), name='unique_legacy_record')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source_table", "key"), name="unique_legacy_record"
+                    )
+                ],
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""Reviews and favorites. Read-only in the foundation; the community issue adds posting."""
+"""Reviews (with replies and authors' responses) and likes."""
 
 from django.conf import settings
 from django.db import models
@@ -48,14 +48,24 @@ class Review(models.Model):
         on_delete=models.SET_NULL,
         related_name="reviews",
     )
+    # A reply to another review (replies are one level deep: a reply's parent is never a
+    # reply). Replies share the parent's story, chapter or series.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
     # The name an anonymous reviewer gave; empty for members.
     reviewer_name = models.CharField(max_length=100, blank=True)
     text = models.TextField(help_text="Sanitized HTML.")
     # eFiction's review rating: 1–10 stars, or 1 like / 0 dislike; None when not rated.
     rating = models.SmallIntegerField(null=True, blank=True)
     response = models.TextField(blank=True, help_text="The author's response, sanitized HTML.")
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
     legacy_reviewid = models.PositiveIntegerField(null=True, blank=True, unique=True)
 
     objects = ReviewQuerySet.as_manager()
@@ -66,6 +76,7 @@ class Review(models.Model):
             models.Index(fields=["chapter", "status", "created_at"]),
             models.Index(fields=["story", "status", "created_at"]),
             models.Index(fields=["series", "status", "created_at"]),
+            models.Index(fields=["reviewer", "created_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -84,52 +95,37 @@ class Review(models.Model):
         return self.reviewer_name or "Anonymous"
 
 
-class Favorite(models.Model):
-    """A member's favorite story, author or series, with eFiction's optional comment."""
+class Like(models.Model):
+    """One member's (or one visitor session's) like of a story, as AO3's kudos."""
 
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="likes")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
-    )
-    story = models.ForeignKey(
-        Story, null=True, blank=True, on_delete=models.CASCADE, related_name="favorites"
-    )
-    author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
-        related_name="favorited_by",
+        related_name="likes",
     )
-    series = models.ForeignKey(
-        Series, null=True, blank=True, on_delete=models.CASCADE, related_name="favorites"
-    )
-    comment = models.TextField(blank=True)
+    # For visitors: a hash of their session key; empty for members.
+    visitor_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["story", "user"], condition=Q(user__isnull=False), name="unique_member_like"
+            ),
+            models.UniqueConstraint(
+                fields=["story", "visitor_key"],
+                condition=Q(user__isnull=True),
+                name="unique_visitor_like",
+            ),
             models.CheckConstraint(
-                condition=(
-                    Q(story__isnull=False, author__isnull=True, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=False, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=True, series__isnull=False)
-                ),
-                name="favorite_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "story"], condition=Q(story__isnull=False), name="unique_fav_story"
-            ),
-            models.UniqueConstraint(
-                fields=["user", "author"],
-                condition=Q(author__isnull=False),
-                name="unique_fav_author",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "series"],
-                condition=Q(series__isnull=False),
-                name="unique_fav_series",
+                condition=Q(user__isnull=False, visitor_key="")
+                | Q(user__isnull=True) & ~Q(visitor_key=""),
+                name="like_member_or_visitor",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Favorite {self.pk}"
+        return f"Like {self.pk}"
