@@ -215,8 +215,8 @@ class TestOtherPages:
             "/authors.php": "/authors/",
             "/authors.php?list=authors": "/authors/",
             "/authors.php?action=list&let=A": "/authors/",
-            "/search.php": "/browse/",  # until Fanfold has a search page
-            "/search.php?searchterm=x": "/browse/",
+            "/search.php": "/search/",
+            "/search.php?searchterm=x+y": "/search/?q=x+y",
             "/index.php": "/",
             "/rss.php": "/",
             "/viewpage.php?id=3": "/",

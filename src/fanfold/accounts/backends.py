@@ -1,4 +1,5 @@
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Q
 
 from fanfold.accounts.models import PEN_NAME_KEY_LENGTH, Profile, User
 from fanfold.lib.names import name_key
@@ -17,26 +18,38 @@ class PenNameBackend(ModelBackend):
     An email works only when exactly one confirmed account has it (case-insensitive):
     imported archives share addresses, and SignInForm then asks for the pen name. Accounts without
     a profile (a superuser made by `createsuperuser`) sign in with their username, as
-    Django's own backend does.
+    Django's own backend does. A name an import took from a member to settle a clash
+    still signs that member in (Profile.former_name_key).
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         if not username or password is None:
             return None
-        user = self._member(username)
-        if user is None:
+        members = self._members(username)
+        if not members:
             return super().authenticate(request, username=username, password=password, **kwargs)
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        for user in members:
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
         return None
 
-    def _member(self, identifier: str) -> User | None:
+    def _members(self, identifier: str) -> list[User]:
+        """The accounts a pen name or address may mean, in the order to try them.
+
+        A pen name means its holder and then any member an import renamed away from it
+        ("Name" became "Name (uid)" to settle a clash): the old name still signs them in,
+        with their own password.
+        """
         key = name_key(identifier)[:PEN_NAME_KEY_LENGTH]
-        profile = Profile.objects.select_related("user").filter(pen_name_key=key).first()
-        if profile is not None:
-            return profile.user
+        if key:
+            profiles = Profile.objects.select_related("user").filter(
+                Q(pen_name_key=key) | Q(former_name_key=key)
+            )
+            by_holder_first = sorted(profiles, key=lambda p: (p.pen_name_key != key, p.pk))
+            if by_holder_first:
+                return [profile.user for profile in by_holder_first]
         if "@" in identifier:
             matches = list(confirmed_by_email(identifier)[:2])
             if len(matches) == 1:
-                return matches[0]
-        return None
+                return matches
+        return []

@@ -1,7 +1,10 @@
 """Archive-wide settings the owner changes at run time (in the admin), not in the environment."""
 
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
+
+from fanfold.lib import pagecache
+from fanfold.lib.markup import sanitize
 
 _CACHE_KEY = "core:archive-settings:v1"
 
@@ -47,8 +50,15 @@ class ArchiveSettings(models.Model):
 
     def save(self, *args, **kwargs):
         self.pk = 1
+        # Pages show these as HTML, whoever wrote them (the admin form, the importer).
+        self.rules = sanitize(self.rules)
+        self.terms = sanitize(self.terms)
         super().save(*args, **kwargs)
-        cache.delete(_CACHE_KEY)
+        # Every page shows the name and slogan. Forgotten now, so this transaction sees
+        # the change, and again on commit, in case another process cached the old row
+        # in between.
+        _settings_changed()
+        transaction.on_commit(_settings_changed)
 
     @classmethod
     def current(cls) -> "ArchiveSettings":
@@ -57,3 +67,8 @@ class ArchiveSettings(models.Model):
             found = cls.objects.filter(pk=1).first() or cls(pk=1)
             cache.set(_CACHE_KEY, found, 300)
         return found
+
+
+def _settings_changed() -> None:
+    cache.delete(_CACHE_KEY)
+    pagecache.bump("site")

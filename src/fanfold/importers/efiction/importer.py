@@ -29,6 +29,7 @@ from fanfold.importers.efiction.mapping import (
 from fanfold.importers.efiction.report import Report
 from fanfold.importers.efiction.steps import Context, Options, Source, Step
 from fanfold.lib.progress import progress_bar
+from fanfold.search import index as search_index
 
 STEPS: list[type[Step]] = [
     *settings.STEPS,
@@ -81,6 +82,11 @@ def _run_steps(ctx: Context, steps: list[type[Step]], out, err) -> None:
     for table in sorted(tables - known):
         ctx.report.other_tables.setdefault(table, "not read")
     _recount(out, err)
+    # Bulk writes send no signals: the imported stories' search documents are built here.
+    search_index.rebuild(
+        Story.objects.filter(legacy_sid__isnull=False).values_list("pk", flat=True),
+        progress=lambda **kwargs: progress_bar(err, **kwargs),
+    )
     _count_imported(ctx.report)
     pagecache.everything_changed()
 

@@ -15,10 +15,11 @@ chapters carry it, it decides, otherwise `Chapter.position` is the old number.
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect, QueryDict
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from fanfold.accounts.models import Profile
@@ -229,12 +230,9 @@ def user(request: HttpRequest, params: Params) -> str:
 
 
 def search(request: HttpRequest, params: Params) -> str:
-    """search.php: Fanfold's search page once there is one, the browse index until then."""
-    try:
-        resolve("/search/")
-    except Resolver404:
-        return reverse("archive:browse")
-    return "/search/"
+    """search.php: Fanfold's search page, with eFiction's search words when given."""
+    words = params.get("searchterm", "").strip()
+    return reverse("search:search") + (f"?{urlencode({'q': words})}" if words else "")
 
 
 def _to(name: str) -> Callable[[HttpRequest, Params], str]:

@@ -60,14 +60,19 @@ def decode(value: Value) -> tuple[str, bool]:
 
 
 def _may_need_repair(text: str) -> bool:
-    """ftfy is slow on long prose; plain ASCII and text without its tell-tale characters
-    (Latin-1 supplement, C1 controls, Windows-1252 punctuation) cannot be mojibake."""
+    """ftfy is slow on long prose, so it runs only where mojibake can be: UTF-8 read as
+    Windows-1252 leaves a lead byte (Â…ô) followed by a continuation byte (U+0080–U+00BF
+    or the Windows-1252 punctuation those bytes became), and stray C1 controls. Curly
+    quotes and accented letters on their own are just text."""
     return not text.isascii() and bool(_MOJIBAKE_HINT.search(text))
 
 
-_MOJIBAKE_HINT = re.compile(
-    "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122\ufffd]"
+_CP1252_PUNCTUATION = (
+    "\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039"
+    "\u203a\u20ac\u2122"
 )
+_MOJIBAKE_HINT = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_PUNCTUATION}]|[\u0080-\u009f]")
 
 
 def _latin1_fallback(error: UnicodeDecodeError) -> tuple[str, int]:

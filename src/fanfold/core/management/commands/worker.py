@@ -1,13 +1,20 @@
-"""`fanfold worker`: run background tasks.
+"""`fanfold worker`: run background tasks with whichever backend settings.TASKS names.
 
-Wraps django-tasks-db's `db_worker` so operators learn one command whatever the task
-backend. When settings.REDIS_URL is set, the Redis/RQ backend (django-tasks-rq, whose
-worker must be started with `--job-class django_tasks_rq.Job`) arrives with the community
-issue; until then tasks always go through the database, with or without Redis.
+Operators learn one command: it runs django-tasks-db's `db_worker` by default, and RQ's
+worker (with django-tasks-rq's job class, without which every task fails) when REDIS_URL
+is set. Before taking a task it sends `worker_starting`, so apps can re-enqueue what a
+stopped or killed worker left unfinished: neither backend re-runs a task whose worker died.
 """
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.dispatch import Signal
+
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+
+# Sent once as the worker starts, before its first task (community resumes deliveries).
+worker_starting = Signal()
 
 
 class Command(BaseCommand):
@@ -17,6 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="run every queued task, then exit")
 
     def handle(self, *, batch: bool, verbosity: int, **options):
+        worker_starting.send(self.__class__)
+        backend = settings.TASKS["default"]
+        if backend["BACKEND"] == RQ_BACKEND:
+            call_command(
+                "rqworker",
+                *backend.get("QUEUES", ["default"]),
+                job_class="django_tasks_rq.Job",
+                burst=batch,
+                # Runs deferred tasks (a notification waiting for the mail server).
+                with_scheduler=not batch,
+                verbosity=verbosity,
+            )
+            return
         call_command(
             "db_worker",
             queue_name="*",
