@@ -7,9 +7,10 @@ and cost a fixed number of queries whatever the page size (see tests/archive/tes
 
 import string
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -39,6 +40,9 @@ SORTS = {
     "hits": ("Hits", ("-hits", "-pk")),
 }
 SORT_LABELS = {value: label for value, (label, _) in SORTS.items()}
+
+# Values shown per filter in the sidebar, the most frequent first.
+FACET_SIZE = 10
 
 # Top lists: slug → (heading, default sort, extra filter).
 TOP_LISTS = {
@@ -71,13 +75,133 @@ def _initial_filter(field: str, letter: str) -> Q:
     return ~latin
 
 
+@dataclass(frozen=True)
+class FacetValue:
+    value: int | str
+    name: str
+    count: int
+
+
+@dataclass
+class Facet:
+    """One filter of the sidebar: its GET parameter and its values in the result."""
+
+    param: str
+    heading: str
+    values: list[FacetValue]
+    # Set by the search page: may values be excluded, and which ones the reader chose.
+    excludable: bool = False
+    included: set[str] = field(default_factory=set)
+    excluded: set[str] = field(default_factory=set)
+
+
+def facet_counts(stories) -> list[Facet]:
+    """How many of these stories have each rating, category, character, classification,
+    completion and language: the sidebar of listings and search results (four queries).
+
+    Only the FACET_SIZE most frequent values of each filter are listed.
+    """
+    ids = stories.order_by().values("pk")
+
+    def top(through, column, name_field):
+        rows = (
+            through.objects.filter(story_id__in=ids)
+            .values(column, name_field)
+            .annotate(n=Count("*"))
+            .order_by("-n", name_field, column)[:FACET_SIZE]
+        )
+        return [FacetValue(row[column], row[name_field], row["n"]) for row in rows]
+
+    ratings, completion, languages = defaultdict(int), defaultdict(int), defaultdict(int)
+    names, orders = {}, {}
+    for row in (
+        Story.objects.filter(pk__in=ids)
+        .values("rating_id", "rating__name", "rating__order", "completed", "language")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        ratings[row["rating_id"]] += row["n"]
+        names[row["rating_id"]], orders[row["rating_id"]] = (
+            row["rating__name"],
+            row["rating__order"],
+        )
+        completion["yes" if row["completed"] else "no"] += row["n"]
+        languages[row["language"]] += row["n"]
+    by_type: dict[tuple, list[FacetValue]] = defaultdict(list)
+    for row in (
+        Story.classifications.through.objects.filter(story_id__in=ids)
+        .values(
+            "classification_id",
+            "classification__name",
+            "classification__type_id",
+            "classification__type__name",
+            "classification__type__order",
+        )
+        .annotate(n=Count("*"))
+        .order_by("-n", "classification__name")
+    ):
+        kind = (
+            row["classification__type__order"],
+            row["classification__type__name"],
+            row["classification__type_id"],
+        )
+        if len(by_type[kind]) < FACET_SIZE:
+            by_type[kind].append(
+                FacetValue(row["classification_id"], row["classification__name"], row["n"])
+            )
+    labels = {"yes": "Complete", "no": "In progress"}
+    return [
+        Facet(
+            "rating",
+            "Ratings",
+            [
+                FacetValue(pk, names[pk], ratings[pk])
+                for pk in sorted(ratings, key=lambda pk: (orders[pk], names[pk]))
+            ],
+        ),
+        Facet(
+            "category", "Categories", top(Story.categories.through, "category_id", "category__name")
+        ),
+        Facet(
+            "character",
+            "Characters",
+            top(Story.characters.through, "character_id", "character__name"),
+        ),
+        *(Facet("classification", kind[1], values) for kind, values in sorted(by_type.items())),
+        Facet(
+            "complete",
+            "Completion",
+            [FacetValue(key, labels[key], completion[key]) for key in labels if completion[key]],
+        ),
+        Facet(
+            "language",
+            "Language",
+            [
+                FacetValue(code, code, n)
+                for code, n in sorted(languages.items(), key=lambda item: (-item[1], item[0]))
+            ][:FACET_SIZE],
+        ),
+    ]
+
+
 def _story_listing(
-    request, stories, *, heading, template="archive/listing.html", default_sort=None, **extra
+    request,
+    stories,
+    *,
+    heading,
+    template="archive/listing.html",
+    default_sort=None,
+    fixed=None,
+    **extra,
 ):
     """Render a sorted, paginated page of story blurbs (archive/listing.html or a child).
 
     Without a `default_sort` of its own, a listing uses the member's preferred order.
+    With `fixed`, the search parameters that give the same stories (("category", 3)…),
+    a sidebar shows facet counts whose form refines the listing on the search page.
     """
+    if fixed is not None:
+        extra.update(facets=facet_counts(stories), fixed=fixed)
     if default_sort is None:
         preferred = Preferences.for_user(request.user).default_sort
         default_sort = preferred if preferred in SORTS else "updated"
@@ -162,6 +286,7 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
         Story.objects.listed_for(request.user).filter(pk__in=in_tree.values("story_id")),
         heading=current.name,
         template="archive/browse/category.html",
+        fixed=[("category", current.pk)],
         category=current,
         ancestors=_ancestors(current, by_id),
     )
@@ -203,6 +328,7 @@ def character(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         Story.objects.listed_for(request.user).filter(characters=current),
         heading=f"Stories with {current.name}",
+        fixed=[("character", current.pk)],
     )
 
 
@@ -218,6 +344,7 @@ def classification(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         Story.objects.listed_for(request.user).filter(classifications=label),
         heading=f"{label.type.name}: {label.name}",
+        fixed=[("classification", label.pk)],
     )
 
 
@@ -235,6 +362,7 @@ def rating(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         Story.objects.listed_for(request.user).filter(rating=current),
         heading=f"Rated {current.name}",
+        fixed=[("rating", current.pk)],
         intro=intro,
     )
 
@@ -293,6 +421,7 @@ def author(request: HttpRequest, pen_name: str) -> HttpResponse:
         Story.objects.listed_for(request.user).filter(authors=profile.user),
         heading=profile.pen_name,
         template="archive/browse/author.html",
+        fixed=[("author", profile.pen_name)],
         profile=profile,
         field_values=profile.field_values.shown(),
         series_list=Series.objects.filter(owner=profile.user).order_by("title"),

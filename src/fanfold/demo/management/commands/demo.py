@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 progress=lambda **kwargs: progress_bar(self.stderr, **kwargs),
             )
             call_command("recount", stdout=self.stdout, stderr=self.stderr)
+            # Bulk inserts send no signals: the search index is built once, at the end.
+            call_command("reindex", stdout=self.stdout, stderr=self.stderr)
         elapsed = time.monotonic() - started
         rows = ", ".join(f"{count:,} {name}" for name, count in demo.rows.items())
         self.stdout.write(f"Created {rows} in {elapsed:.1f} s.")
