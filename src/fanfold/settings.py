@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fanfold.accounts",
     "fanfold.archive",
     "fanfold.community",
+    "fanfold.search",
     "fanfold.moderation",
     "fanfold.importers",
     "fanfold.demo",
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fanfold.core.context_processors.archive",
+                "fanfold.community.context_processors.notifications",
             ],
         },
     },
@@ -136,7 +138,16 @@ PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024, min
 HITS_FLUSH_SECONDS = env_int("HITS_FLUSH_SECONDS", 10, minimum=1)
 
 # --- Background tasks ---------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The database backend by default; with Redis, RQ (django-tasks-rq). `fanfold worker` runs
+# whichever is configured.
+if REDIS_URL:
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Recipients the worker handles per step of a notification's fan-out (one transaction).
+NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 500, minimum=1)
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -220,6 +231,8 @@ USE_TZ = True
 
 # --- Archive ------------------------------------------------------------------------
 SITE_NAME = env_str("SITE_NAME", "Fanfold")
+# The archive's public address, for links in emails the worker sends (no request there).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 STORIES_PER_PAGE = env_int("STORIES_PER_PAGE", 20, minimum=1)
 REVIEWS_PER_PAGE = env_int("REVIEWS_PER_PAGE", 25, minimum=1)
 

@@ -136,7 +136,7 @@ def test_top_lists_keep_their_own_order(client, member):
 def test_members_listing_costs_no_more_queries(client, member, django_assert_num_queries):
     make_story("One")
     save(client, default_sort="words")
-    with django_assert_num_queries(7):  # session, user, profile, the listing's 4
+    with django_assert_num_queries(8):  # session, user, profile, unread count, the listing's 4
         assert client.get("/browse/recent/").status_code == 200
 
 

@@ -82,12 +82,12 @@ class TestMyStories:
         self, client, people, django_assert_max_num_queries
     ):
         client.force_login(people.author)
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             client.get("/my/stories/")
         for n in range(20):
             story = make_story(f"Story {n}", authors=[people.author, people.coauthor], chapters=2)
             make_chapter(story, "a draft", status=Status.DRAFT)
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(8):
             page = client.get("/my/stories/").content.decode()
         assert "Story 19" in page
 

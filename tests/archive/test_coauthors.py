@@ -125,7 +125,7 @@ def test_a_member_sees_their_own_invitations(story, owner, friend, django_assert
         coauthors.invite(extra, extra.authors.get(), [friend])
 
     client = signed_in(friend)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         response = client.get("/my/invitations/")
     page = response.content.decode()
     assert "Two Hands" in page and "Rowan Ash invited you" in page

@@ -96,7 +96,7 @@ def test_my_series_costs_the_same_queries_for_many_series(owner, django_assert_m
     client = signed_in(owner)
     make_series(owner, "One")
     # Session, user, the header's pen name, the series.
-    with django_assert_max_num_queries(4) as few:
+    with django_assert_max_num_queries(5) as few:
         client.get("/my/series/")
     for n in range(15):
         make_series(owner, f"Series {n}")

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fanfold.archive import coauthors, counts, pagecache, series_items
+from fanfold.archive import coauthors, counts, pagecache, series_items, signals
 from fanfold.archive.models import Chapter, Status, Story, StoryAuthor
 from fanfold.core.models import ArchiveSettings
 from fanfold.core.permissions import is_moderator
@@ -215,6 +215,7 @@ def save_chapter(
             Story.objects.filter(pk=chapter.story_id).update(updated_at=now)
     if not saved:
         return False
+    signals.chapter_text_saved.send(sender=Chapter, story_id=chapter.story_id)
     chapter.refresh_from_db()
     posted = _post_chapter(chapter, user) if submit else None
     refresh_counts([chapter.story_id], labels=posted == Status.PUBLISHED)
@@ -255,10 +256,13 @@ def publish_chapter(chapter: Chapter) -> Story:
 
     The story is updated now and follows its chapters (settle_story_status). Callers
     refresh counts (refresh_counts(..., labels=True)) once their transaction is done.
+    Subscribers hear of it through `story_published` (the story's first time in public)
+    or `chapter_published`, sent in the same transaction; a hidden story tells nobody.
     """
     now = timezone.now()
     with transaction.atomic():
         story = Story.objects.select_for_update().get(pk=chapter.story_id)
+        first_time = story.published_at is None
         chapter.status = Status.PUBLISHED
         chapter.published_at = chapter.published_at or now
         chapter.updated_at = now
@@ -266,6 +270,11 @@ def publish_chapter(chapter: Chapter) -> Story:
         story.updated_at = now
         story.save(update_fields=["updated_at"])
         settle_story_status(story)
+        if story.status == Status.PUBLISHED:
+            if first_time:
+                signals.story_published.send(Story, story=story)
+            else:
+                signals.chapter_published.send(Chapter, chapter=chapter)
     return story
 
 

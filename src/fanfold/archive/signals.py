@@ -1,10 +1,11 @@
-"""Page-cache invalidation when archive rows change through the ORM.
+"""Signals the archive sends up to the apps above it, and page-cache invalidation when
+archive rows change through the ORM.
 
 Bulk writes (demo data, imports, recounts) bypass signals and invalidate themselves.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from fanfold.accounts.models import Profile
 from fanfold.archive import pagecache
@@ -20,6 +21,16 @@ from fanfold.archive.models import (
     Story,
     StoryAuthor,
 )
+
+# Sent by archive.actions inside the publishing transaction (the archive may not import
+# community, which listens): `story_published` with `story` when a story becomes public
+# for the first time, `chapter_published` with `chapter` when a chapter of an already
+# public story does.
+story_published = Signal()
+chapter_published = Signal()
+# Sent with `story_id` after a chapter's text was saved by a conditional UPDATE (which
+# sends no post_save): the search index listens.
+chapter_text_saved = Signal()
 
 
 @receiver([post_save, post_delete], sender=Story)

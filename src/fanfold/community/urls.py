@@ -1,0 +1,7 @@
+from fanfold.community.views import notifications
+
+app_name = "community"
+
+urlpatterns = [
+    *notifications.urlpatterns,
+]
