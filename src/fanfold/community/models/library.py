@@ -8,6 +8,31 @@ from django.utils import timezone
 from fanfold.archive.models import Chapter, Series, Story
 
 
+def one_target_per_row(check_name: str, unique_prefix: str) -> list[models.BaseConstraint]:
+    """A row points at exactly one of story, author or series, once per member.
+
+    Favorites and subscriptions share this shape (eFiction favorites the same three).
+    """
+    return [
+        models.CheckConstraint(
+            condition=(
+                Q(story__isnull=False, author__isnull=True, series__isnull=True)
+                | Q(story__isnull=True, author__isnull=False, series__isnull=True)
+                | Q(story__isnull=True, author__isnull=True, series__isnull=False)
+            ),
+            name=check_name,
+        ),
+        *(
+            models.UniqueConstraint(
+                fields=["user", target],
+                condition=Q(**{f"{target}__isnull": False}),
+                name=f"{unique_prefix}_{target}",
+            )
+            for target in ("story", "author", "series")
+        ),
+    ]
+
+
 class Favorite(models.Model):
     """A member's favorite story, author or series, with eFiction's optional comment."""
 
@@ -31,29 +56,7 @@ class Favorite(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(story__isnull=False, author__isnull=True, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=False, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=True, series__isnull=False)
-                ),
-                name="favorite_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "story"], condition=Q(story__isnull=False), name="unique_fav_story"
-            ),
-            models.UniqueConstraint(
-                fields=["user", "author"],
-                condition=Q(author__isnull=False),
-                name="unique_fav_author",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "series"],
-                condition=Q(series__isnull=False),
-                name="unique_fav_series",
-            ),
-        ]
+        constraints = one_target_per_row("favorite_one_target", "unique_fav")
 
     def __str__(self) -> str:
         return f"Favorite {self.pk}"

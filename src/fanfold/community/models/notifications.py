@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanfold.archive.models import Chapter, Series, Story
+from fanfold.community.models.library import one_target_per_row
 
 
 class Subscription(models.Model):
@@ -36,29 +37,7 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=(
-                    Q(story__isnull=False, author__isnull=True, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=False, series__isnull=True)
-                    | Q(story__isnull=True, author__isnull=True, series__isnull=False)
-                ),
-                name="subscription_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "story"], condition=Q(story__isnull=False), name="unique_sub_story"
-            ),
-            models.UniqueConstraint(
-                fields=["user", "author"],
-                condition=Q(author__isnull=False),
-                name="unique_sub_author",
-            ),
-            models.UniqueConstraint(
-                fields=["user", "series"],
-                condition=Q(series__isnull=False),
-                name="unique_sub_series",
-            ),
-        ]
+        constraints = one_target_per_row("subscription_one_target", "unique_sub")
 
     def __str__(self) -> str:
         return f"Subscription {self.pk}"
