@@ -31,6 +31,7 @@ from django.utils import timezone
 from fanfold.accounts.models import Preferences, User
 from fanfold.archive.models import Series, SeriesItem, StoryAuthor
 from fanfold.community.models import Delivery, Event, Review, Subscription
+from fanfold.core.models import ArchiveSettings
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def _message(event: Event, recipient: User, target: tuple[str, int]) -> EmailMul
     )
     profile = getattr(recipient, "profile", None)
     context = {
-        "site_name": settings.SITE_NAME,
+        "site_name": ArchiveSettings.current().site_name or settings.SITE_NAME,
         "site_url": site,
         "event": event,
         "pen_name": profile.pen_name if profile else recipient.get_username(),

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fanfold.core.models import ArchiveSettings
+from fanfold.lib.markup import sanitize
 
 
 def rules(request: HttpRequest) -> HttpResponse:
@@ -17,4 +18,6 @@ def terms(request: HttpRequest) -> HttpResponse:
 def _archive_text(request: HttpRequest, title: str, text: str) -> HttpResponse:
     """`text` is sanitized HTML (ArchiveSettings.rules and .terms); empty: not written yet,
     which is a page that says so rather than a 404, since the footer may still be cached."""
-    return render(request, "core/archive_text.html", {"title": title, "text": text})
+    # Sanitized again here: save() cleans what the admin types, but update() and loaddata
+    # bypass it, and the template marks this text safe.
+    return render(request, "core/archive_text.html", {"title": title, "text": sanitize(text)})

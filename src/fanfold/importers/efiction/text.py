@@ -130,7 +130,7 @@ def id_list(value: Value) -> list[int]:
     ids: dict[int, None] = {}
     for item in text.split(","):
         item = item.strip()
-        if item.isdigit() and int(item) > 0:
+        if item.isascii() and item.isdigit() and int(item) > 0:
             ids[int(item)] = None
     return list(ids)
 
@@ -145,7 +145,7 @@ def when(value: Value) -> datetime | None:
         return None
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace").strip()
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if isinstance(value, (int, float, Decimal)):
         seconds = int(value)
@@ -173,7 +173,8 @@ def number(value: Value) -> int:
         return int(value)
     text, _ = decode(value)
     text = text.strip()
-    if text.lstrip("-").isdigit():
+    # isascii(): str.isdigit() also accepts "²" and other digits int() refuses.
+    if text.isascii() and text.removeprefix("-").isdigit():
         return int(text)
     return 0
 

@@ -78,6 +78,10 @@ class ReviewsStep(Step):
         existing = Review.objects.in_bulk([k.reviewid for k in keys], field_name="legacy_reviewid")
         reviews = []
         for row, k in zip(rows, keys, strict=True):
+            if k.reviewid <= 0:  # no id to key a rerun on (and it would clash in the batch)
+                self.skip("review without an id")
+                self.ctx.report.skipped_totals["reviews"] += 1
+                continue
             review = existing.get(k.reviewid) or Review(legacy_reviewid=k.reviewid)
             if self.fill_target(review, k, stories, series, chapters):
                 self.fill_review(review, row, users.get(k.uid), k.uid)
