@@ -10,14 +10,35 @@ from fanfold.archive.models import Chapter, Series, Story
 from fanfold.community.models import Favorite, Review
 
 
+def _reviews():
+    """What a review count counts: published top-level reviews (replies are conversation)."""
+    return Review.objects.visible().filter(parent__isnull=True)
+
+
+def refresh_review_counts(review: Review) -> None:
+    """After one review changed: the counts of its story, chapter and series only."""
+    if review.story_id is not None:
+        Story.objects.filter(pk=review.story_id).update(
+            review_count=count_of(_reviews().filter(story=OuterRef("pk")), "story")
+        )
+    if review.chapter_id is not None:
+        Chapter.objects.filter(pk=review.chapter_id).update(
+            review_count=count_of(_reviews().filter(chapter=OuterRef("pk")), "chapter")
+        )
+    if review.series_id is not None:
+        Series.objects.filter(pk=review.series_id).update(
+            review_count=count_of(_reviews().filter(series=OuterRef("pk")), "series")
+        )
+
+
 def refresh_stories(story_ids: Iterable[int]) -> None:
     ids = list(story_ids)
     Story.objects.filter(pk__in=ids).update(
-        review_count=count_of(Review.objects.visible().filter(story=OuterRef("pk")), "story"),
+        review_count=count_of(_reviews().filter(story=OuterRef("pk")), "story"),
         favorite_count=count_of(Favorite.objects.filter(story=OuterRef("pk")), "story"),
     )
     Chapter.objects.filter(story__in=ids).update(
-        review_count=count_of(Review.objects.visible().filter(chapter=OuterRef("pk")), "chapter")
+        review_count=count_of(_reviews().filter(chapter=OuterRef("pk")), "chapter")
     )
     if len(ids) > 50:
         pagecache.everything_changed()
@@ -28,6 +49,6 @@ def refresh_stories(story_ids: Iterable[int]) -> None:
 
 def refresh_series() -> None:
     Series.objects.update(
-        review_count=count_of(Review.objects.visible().filter(series=OuterRef("pk")), "series"),
+        review_count=count_of(_reviews().filter(series=OuterRef("pk")), "series"),
         favorite_count=count_of(Favorite.objects.filter(series=OuterRef("pk")), "series"),
     )

@@ -42,7 +42,8 @@ def awaiting_validation():
 
 
 class ModerationDecision(models.Model):
-    """One approval or rejection of a submitted chapter, kept after the chapter changes.
+    """One moderator's decision, kept after its subject changes: approving or rejecting a
+    submitted chapter, or approving, hiding, restoring or deleting a review.
 
     `subject` records what was decided on in words, so the log still reads when the story
     or chapter is later deleted (their foreign keys then become empty).
@@ -51,6 +52,10 @@ class ModerationDecision(models.Model):
     class Action(models.TextChoices):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        REVIEW_APPROVED = "review_approved", "Review approved"
+        REVIEW_HIDDEN = "review_hidden", "Review hidden"
+        REVIEW_RESTORED = "review_restored", "Review restored"
+        REVIEW_DELETED = "review_deleted", "Review deleted"
 
     story = models.ForeignKey(
         "archive.Story", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -67,7 +72,8 @@ class ModerationDecision(models.Model):
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     subject = models.CharField(max_length=500)
-    # The reason sent to the authors (rejections); plain text, never rendered as HTML.
+    # The reason sent to the authors (rejections), or the moderator's reason and the
+    # review's text (reviews); plain text, never rendered as HTML.
     message = models.TextField(blank=True)
     # True when the moderator also marked the story's authors as trusted.
     trusted_authors = models.BooleanField(default=False)
