@@ -18,6 +18,7 @@ from fanfold.archive import hits
 from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, with_author_list
 from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
 from fanfold.archive.permissions import can_edit_story
+from fanfold.community import library
 from fanfold.lib.paging import paginate
 
 
@@ -103,7 +104,12 @@ def story_index(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         and not Preferences.for_user(request.user).index_first
     ):
         return redirect(chapters[0])
-    context = {"story": story, "chapters": chapters, "can_edit": _can_edit(request, story)}
+    context = {
+        "story": story,
+        "chapters": chapters,
+        "can_edit": _can_edit(request, story),
+        "continue_at": library.position_for(request.user, story),
+    }
     return cacheable(render(request, "archive/story.html", context))
 
 
@@ -132,6 +138,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         count=current.review_count,
     )
     hits.record(story.pk)
+    library.record_reading(request.user, story, current)
     context = {
         "story": story,
         "chapter": current,
