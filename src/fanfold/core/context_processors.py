@@ -14,7 +14,8 @@ def _site_links() -> dict[str, str]:
              "archive:authors", "archive:series_list", "accounts:login", "accounts:register",
              "accounts:logout", "accounts:account", "accounts:profile_edit",
              "archive:my_stories", "archive:story_new", "archive:my_series",
-             "archive:invitations", "moderation:queue", "core:rules", "core:terms"]  # fmt: skip
+             "archive:invitations", "moderation:queue", "core:rules", "core:terms",
+             "search:search"]  # fmt: skip
     return {name.split(":")[1]: reverse(name) for name in names}
 
 

@@ -9,4 +9,5 @@ urlpatterns = [
     path("chapters/<int:pk>/", views.preview, name="preview"),
     path("chapters/<int:pk>/approve/", views.approve, name="approve"),
     path("chapters/<int:pk>/reject/", views.reject, name="reject"),
+    path("reviews/<int:pk>/decide/", views.review_decide, name="review_decide"),
 ]

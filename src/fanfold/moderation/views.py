@@ -1,4 +1,5 @@
-"""The validation queue: moderators see what waits, preview it, approve or reject it."""
+"""The validation queue: moderators see what waits, preview it, approve or reject it;
+and their decisions on reviews (approve a held one, hide, restore, delete)."""
 
 from functools import wraps
 
@@ -6,13 +7,16 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from fanfold.archive.models import Chapter, Classification, SeriesItem, with_author_list
+from fanfold.community import reviews
+from fanfold.community.models import Review
 from fanfold.core.permissions import is_moderator
 from fanfold.lib.paging import paginate
+from fanfold.lib.redirects import back
 from fanfold.moderation import actions
 from fanfold.moderation.forms import ApproveForm, RejectForm
 from fanfold.moderation.models import ModerationDecision, awaiting_validation
@@ -113,3 +117,24 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
             "Please tell them another way.",
         )
     return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """One moderator decision on a review (approve a held one, hide, restore, delete);
+    community.reviews logs each in the action log."""
+    review = get_object_or_404(Review.objects.select_related("story", "chapter", "series"), pk=pk)
+    action = request.POST.get("action", "")
+    if action == "hide":
+        reviews.hide(review, request.user, request.POST.get("reason", "").strip())
+        messages.success(request, "The review is hidden.")
+    elif action in ("approve", "restore"):
+        reviews.restore(review, request.user)
+        messages.success(request, "The review is published.")
+    elif action == "delete":
+        reviews.delete(review, request.user)
+        messages.success(request, "The review is deleted.")
+    else:
+        return HttpResponseBadRequest("Unknown decision.")
+    return redirect(back(request, "moderation:queue"))

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +16,7 @@ from fanfold.archive.models import Series, Story
 from fanfold.community.models import Delivery, Subscription
 from fanfold.community.tasks import read_unsubscribe_token
 from fanfold.lib.paging import paginate
+from fanfold.lib.redirects import back
 
 NOTIFICATIONS_PER_PAGE = 25
 SUBSCRIPTIONS_PER_PAGE = 50
@@ -54,7 +54,7 @@ def mark_read(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_object_or_404(Delivery.objects.only("read_at"), pk=pk, recipient=request.user)
     if delivery.read_at is None:
         Delivery.objects.filter(pk=pk).update(read_at=timezone.now())
-    return redirect(_back(request, "community:notifications"))
+    return redirect(back(request, "community:notifications"))
 
 
 @require_POST
@@ -85,21 +85,21 @@ def subscriptions(request: HttpRequest) -> HttpResponse:
 def subscribe(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Subscribe to a story, an author or a series the member can see."""
     if not request.user.is_authenticated:
-        return redirect_to_login(_back(request, "/"))
+        return redirect_to_login(back(request, "/"))
     target_id, page = _subscribable(request, kind, pk)
     Subscription.objects.get_or_create(user=request.user, **{f"{kind}_id": target_id})
-    return redirect(_back(request, page))
+    return redirect(back(request, page))
 
 
 @require_POST
 def unsubscribe(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Stop a subscription; doing it twice, or for something gone, is not an error."""
     if not request.user.is_authenticated:
-        return redirect_to_login(_back(request, "/"))
+        return redirect_to_login(back(request, "/"))
     if kind not in TARGETS:
         raise Http404("Nothing to unsubscribe from there.")
     Subscription.objects.filter(user=request.user, **{f"{kind}_id": pk}).delete()
-    return redirect(_back(request, "community:subscriptions"))
+    return redirect(back(request, "community:subscriptions"))
 
 
 @csrf_exempt  # the signed token is the credential; mail programs POST without a session
@@ -159,17 +159,6 @@ def _stop(user_id: int, kind: str, target_id: int) -> None:
             profile.save_preferences(replace(profile.prefs, **{kind: False}))
     else:
         Subscription.objects.filter(user_id=user_id, **{f"{kind}_id": target_id}).delete()
-
-
-def _back(request: HttpRequest, fallback: str) -> str:
-    """The page the form came from (`next`, this site only), else the fallback (a URL or
-    a URL name, as `redirect` takes)."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 urlpatterns = [
