@@ -84,6 +84,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fanfold.core.context_processors.archive",
                 "fanfold.community.context_processors.notifications",
+                "fanfold.community.relations.context",
+                "fanfold.community.library.member_library",
             ],
         },
     },
@@ -148,6 +150,9 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Recipients the worker handles per step of a notification's fan-out (one transaction).
 NOTIFICATION_BATCH_SIZE = env_int("NOTIFICATION_BATCH_SIZE", 500, minimum=1)
+# How long an email may stay "sending" after a worker started before it is tried again:
+# longer than one SMTP send, so a live worker's message is never taken from it.
+NOTIFICATION_SENDING_TIMEOUT = env_int("NOTIFICATION_SENDING_TIMEOUT", 300, minimum=0)
 
 # --- Accounts -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -176,6 +181,9 @@ RATELIMIT_RESET_PER_ADDRESS = (env_int("RATELIMIT_RESET_PER_ADDRESS", 10, minimu
 RATELIMIT_RESET_PER_ACCOUNT = (env_int("RATELIMIT_RESET_PER_ACCOUNT", 3, minimum=1), 3600)
 # Stories and chapters posted per member per hour.
 RATELIMIT_POST_PER_ACCOUNT = (env_int("RATELIMIT_POST_PER_ACCOUNT", 60, minimum=1), 3600)
+# Reviews and replies: per member, and per address for visitors (anonymous reviews).
+RATELIMIT_REVIEW_PER_ACCOUNT = (env_int("RATELIMIT_REVIEW_PER_ACCOUNT", 30, minimum=1), 3600)
+RATELIMIT_REVIEW_PER_ADDRESS = (env_int("RATELIMIT_REVIEW_PER_ADDRESS", 10, minimum=1), 3600)
 
 # What authors may send (CLARIFICATIONS.md). Django's own request limits sit above these
 # so that the form, not a bare 400, answers an oversized post with the text still there.

@@ -19,6 +19,7 @@ DEFAULTS = {
     "notify_review": "on",
     "notify_review_response": "on",
     "notify_subscriptions": "on",
+    "favorites_public": "on",
 }
 
 

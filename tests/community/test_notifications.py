@@ -289,8 +289,9 @@ class TestDelivery:
         assert len(mailbox.messages) == 2
 
     def test_restart_requeues_half_sent_deliveries_and_unfinished_events(
-        self, story, mailbox, django_capture_on_commit_callbacks
+        self, story, mailbox, django_capture_on_commit_callbacks, settings
     ):
+        settings.NOTIFICATION_SENDING_TIMEOUT = 0
         make_subscribers(3, story=story)
         with django_capture_on_commit_callbacks(execute=True):
             event = notify.chapter_published(make_chapter(story, "Two."))

@@ -67,7 +67,7 @@ class TestInbox:
         assert positions == sorted(positions)
         assert f'href="/stories/{story.pk}/chapters/{chapter.position}/"' in page
         assert f'href="{story.get_absolute_url()}"' in page
-        assert f"#review-{events[2].review_id}" in page
+        assert f'href="/reviews/{events[2].review_id}/"' in page
         assert page.count(">Mark as read</button>") == 4
         assert "Notifications (4)" in page
 

@@ -61,6 +61,7 @@ def worker_env(tmp_path, mailbox, settings):
         FANFOLD_VAR_DIR=str(tmp_path / "var"),
         SECRET_KEY=settings.SECRET_KEY,
         NOTIFICATION_BATCH_SIZE=str(BATCH),
+        NOTIFICATION_SENDING_TIMEOUT="0",
         DATABASE_CONN_MAX_AGE="0",
     )
     return env

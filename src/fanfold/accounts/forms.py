@@ -48,6 +48,7 @@ STORY_SORTS = {
     "chapters": "Chapters",
     "reviews": "Reviews",
     "favorites": "Favorites",
+    "likes": "Likes",
     "hits": "Hits",
 }
 BIO_FORMATS = [(Format.PLAIN, "Plain text"), (Format.MARKDOWN, "Markdown"), (Format.HTML, "HTML")]
@@ -345,6 +346,11 @@ class PreferencesForm(forms.Form):
     )
     notify_subscriptions = forms.BooleanField(
         label="Email me about new stories and chapters I subscribed to", required=False
+    )
+    favorites_public = forms.BooleanField(
+        label="Show my favorites on my profile page",
+        help_text="Off, only you see them there.",
+        required=False,
     )
 
     def preferences(self) -> Preferences:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
+from fanfold.lib import pagecache
 from fanfold.lib.markup import Format
 from fanfold.lib.names import name_key, sort_key
 
@@ -58,6 +59,8 @@ class Preferences:
     notify_review: bool = True
     notify_review_response: bool = True
     notify_subscriptions: bool = True
+    # Favorites listed on the member's profile page; off, only the member sees them there.
+    favorites_public: bool = True
 
     @classmethod
     def from_json(cls, stored) -> "Preferences":
@@ -142,9 +145,13 @@ class Profile(models.Model):
 
     def save_preferences(self, prefs: Preferences) -> None:
         """Store preferences without a save signal: they change no page anyone else sees,
-        so they must not invalidate the page cache the way a pen name or bio does."""
+        so they must not invalidate the page cache the way a pen name or bio does; except
+        the one public switch, whether the profile shows the member's favorites."""
+        shown_before = self.prefs.favorites_public
         self.preferences = prefs.to_json()
         Profile.objects.filter(pk=self.pk).update(preferences=self.preferences)
+        if prefs.favorites_public != shown_before:
+            pagecache.bump("listings")
 
 
 class ProfileField(models.Model):

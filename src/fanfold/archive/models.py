@@ -134,16 +134,27 @@ def with_author_list() -> models.Prefetch:
     )
 
 
+def _has_author_muted_by(user) -> models.Exists:
+    """Whether any author of the outer story is muted by this member: one correlated
+    subquery, no extra round trip. Mute rows (community) are reached through the reverse
+    relation `muted_by`, so archive imports nothing from community."""
+    return models.Exists(
+        StoryAuthor.objects.filter(story=models.OuterRef("pk"), user__muted_by__user=user)
+    )
+
+
 class StoryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED, chapter_count__gt=0)
 
     def listed_for(self, user):
-        """Stories that appear on listings for this visitor: published, readable by them."""
+        """Stories that appear on listings for this visitor: published, readable by them,
+        and, for a member, by no author they muted (a co-authored story goes if any of
+        its authors is muted). Muted stories stay readable at their own URLs."""
         listed = self.published()
         if not user.is_authenticated:
-            listed = listed.filter(rating__members_only=False)
-        return listed
+            return listed.filter(rating__members_only=False)
+        return listed.filter(~_has_author_muted_by(user))
 
     def visible_to(self, user):
         """Stories this user may open: published ones, plus their own in any state."""

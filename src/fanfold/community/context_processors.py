@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 from django.urls import reverse
 
+from fanfold.community.likes import LikesOf
 from fanfold.community.models import Delivery, Subscription
 
 
@@ -36,6 +37,7 @@ def notifications(request):
         "unread_notifications": cache(
             lambda: Delivery.objects.filter(recipient=user, read_at__isnull=True).count()
         ),
+        "my_likes": LikesOf(user),
         "subscribed": SimpleNamespace(
             story=_SubscribedTo(user, "story_id"),
             author=_SubscribedTo(user, "author_id"),

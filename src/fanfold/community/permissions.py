@@ -2,8 +2,10 @@
 
 Roles: visitors, members, the story's authors and co-authors (a series' owner for series
 reviews), members an author blocked, and moderators. Views, templates (through the
-`review_permissions` helpers the views pass on) and actions all ask here.
+`ReviewRights.on(review)` answers the views pass on) and actions all ask here.
 """
+
+from dataclasses import dataclass
 
 from fanfold.archive.models import StoryAuthor
 from fanfold.community.models import Block, Review
@@ -39,45 +41,107 @@ def can_review(user, *, story_id: int | None = None, series=None) -> bool:
         return ArchiveSettings.current().anonymous_reviews
     if not user.is_active:
         return False
-    return not is_blocked(user, target_owner_ids(story_id=story_id, series=series))
+    return ReviewRights(user, target_owner_ids(story_id=story_id, series=series)).review()
 
 
 def review_owner_ids(review: Review) -> set[int]:
     return target_owner_ids(story_id=review.story_id, series=review.series)
 
 
+def _rights_over(user, review: Review) -> "ReviewRights":
+    thread = review.parent if review.parent_id else review
+    return ReviewRights(user, review_owner_ids(review), [thread.reviewer_id])
+
+
 def can_reply(user, review: Review) -> bool:
-    """Members reply under a published top-level review, unless the reviewer or the work's
-    authors blocked them. Replies are one level deep, so replies take no replies."""
-    if not _member(user) or review.parent_id or review.status != Review.Status.PUBLISHED:
-        return False
-    blockers = review_owner_ids(review)
-    if review.reviewer_id:
-        blockers.add(review.reviewer_id)
-    return not is_blocked(user, blockers)
+    return _member(user) and _rights_over(user, review).reply(review)
 
 
 def can_respond(user, review: Review) -> bool:
-    """The author's response (eFiction's "Author's Response"): the work's authors, on
-    top-level reviews."""
-    return _member(user) and not review.parent_id and user.pk in review_owner_ids(review)
+    return _member(user) and _rights_over(user, review).respond(review)
 
 
 def can_edit_review(user, review: Review) -> bool:
-    """Reviewers edit their own words; nobody edits someone else's."""
-    return _member(user) and review.reviewer_id == user.pk
+    return ReviewRights(user, set()).edit(review)
 
 
 def can_delete_review(user, review: Review) -> bool:
-    """Reviewers delete their own; moderators any; authors those on their own work when the
-    archive allows it (eFiction's revdelete)."""
-    if not _member(user):
-        return False
-    if review.reviewer_id == user.pk or is_moderator(user):
-        return True
-    return ArchiveSettings.current().authors_delete_reviews and user.pk in review_owner_ids(review)
+    return _member(user) and _rights_over(user, review).delete(review)
 
 
 def can_moderate_reviews(user) -> bool:
     """Hiding, restoring, approving held reviews: moderators only, and every act is logged."""
     return is_moderator(user)
+
+
+class ReviewRights:
+    """What one person may do with the reviews of one work: the rules themselves.
+
+    Built once per page from the work's owners and the reviewers on it, with at most one
+    query (the blocks among them), so a page of 25 threads costs the same as one review.
+    The `can_*` functions above ask it about a single review.
+    """
+
+    def __init__(self, user, owner_ids: set[int], reviewer_ids=()):
+        self.user = user
+        self.member = _member(user)
+        self.moderator = is_moderator(user)
+        self.owner_ids = set(owner_ids)
+        blockers = (self.owner_ids | set(reviewer_ids)) - {None}
+        self.blocked_by: set[int] = (
+            set(
+                Block.objects.filter(user_id__in=blockers, blocked=user).values_list(
+                    "user_id", flat=True
+                )
+            )
+            if self.member and blockers
+            else set()
+        )
+
+    def review(self) -> bool:
+        """A new review of the work (visitors: when the archive allows anonymous ones)."""
+        if not self.user.is_authenticated:
+            return ArchiveSettings.current().anonymous_reviews
+        return self.member and not self.blocked_by & self.owner_ids
+
+    def reply(self, review: Review) -> bool:
+        """Members reply under a published top-level review, unless the reviewer or the
+        work's authors blocked them. Replies are one level deep, so replies take none."""
+        if not self.member or review.parent_id or review.status != Review.Status.PUBLISHED:
+            return False
+        return not self.blocked_by & (self.owner_ids | {review.reviewer_id})
+
+    def respond(self, review: Review) -> bool:
+        """The author's response (eFiction's "Author's Response"): the work's authors, on
+        top-level reviews."""
+        return self.member and not review.parent_id and self.user.pk in self.owner_ids
+
+    def edit(self, review: Review) -> bool:
+        """Reviewers edit their own words; nobody edits someone else's."""
+        return self.member and review.reviewer_id == self.user.pk
+
+    def delete(self, review: Review) -> bool:
+        """Reviewers delete their own; moderators any; authors those on their own work when
+        the archive allows it (eFiction's revdelete)."""
+        if not self.member:
+            return False
+        if review.reviewer_id == self.user.pk or self.moderator:
+            return True
+        return ArchiveSettings.current().authors_delete_reviews and self.user.pk in self.owner_ids
+
+    def on(self, review: Review) -> "Allowed":
+        """Everything a page offers on one review, for templates."""
+        return Allowed(
+            reply=self.reply(review),
+            respond=self.respond(review),
+            edit=self.edit(review),
+            delete=self.delete(review),
+        )
+
+
+@dataclass(frozen=True)
+class Allowed:
+    reply: bool
+    respond: bool
+    edit: bool
+    delete: bool

@@ -2,9 +2,8 @@
 
 Views, the admin and tests call these; permission rules live in community.permissions.
 Each change runs in one transaction that first locks the reviewed story (or series) row
-and then recounts from the rows: concurrent posts on the same work queue on that lock, so
-each recount sees every review committed before it and the count ends right (twenty
-reviews posted at once give a count of twenty). Counts cover published top-level reviews
+(counts.lock_counted) and then recounts from the rows, so twenty reviews posted at once
+give a count of twenty. Counts cover published top-level reviews
 only; replies and authors' responses are conversation about a review, not reviews.
 """
 
@@ -44,7 +43,9 @@ def post(
     anonymous = not user.is_authenticated
     held = anonymous and ArchiveSettings.current().moderate_anonymous_reviews
     with transaction.atomic():
-        _lock(story_id=story.pk if story else None, series_id=series.pk if series else None)
+        counts.lock_counted(
+            story_id=story.pk if story else None, series_id=series.pk if series else None
+        )
         review = Review.objects.create(
             story=story,
             chapter=chapter,
@@ -67,7 +68,7 @@ def reply(parent: Review, user, text: str) -> Review:
     if not permissions.can_reply(user, parent):
         raise PermissionDenied("You may not reply to this review.")
     with transaction.atomic():
-        _lock(story_id=parent.story_id, series_id=parent.series_id)
+        counts.lock_counted(story_id=parent.story_id, series_id=parent.series_id)
         answer = Review.objects.create(
             story_id=parent.story_id,
             chapter_id=parent.chapter_id,
@@ -113,7 +114,7 @@ def delete(review: Review, user) -> None:
     if not permissions.can_delete_review(user, review):
         raise PermissionDenied("You may not delete this review.")
     with transaction.atomic():
-        _lock(story_id=review.story_id, series_id=review.series_id)
+        counts.lock_counted(story_id=review.story_id, series_id=review.series_id)
         if review.reviewer_id != user.pk and permissions.can_moderate_reviews(user):
             _log(review, user, Action.REVIEW_DELETED)
         review.delete()
@@ -128,28 +129,24 @@ def restore(review: Review, moderator) -> None:
     """Hidden or held reviews back in public; approving a held one tells the authors."""
     was_pending = review.status == Review.Status.PENDING
     action = Action.REVIEW_APPROVED if was_pending else Action.REVIEW_RESTORED
-    _set_status(review, moderator, Review.Status.PUBLISHED, action)
-    if was_pending:
+    if _set_status(review, moderator, Review.Status.PUBLISHED, action) and was_pending:
         notify.review_posted(review)
 
 
-def _set_status(review: Review, moderator, status: str, action: str, reason: str = "") -> None:
+def _set_status(review: Review, moderator, status: str, action: str, reason: str = "") -> bool:
+    """False when the review already had that status (a double click, a second moderator)."""
     if not permissions.can_moderate_reviews(moderator):
         raise PermissionDenied("Only moderators hide or approve reviews.")
     with transaction.atomic():
-        _lock(story_id=review.story_id, series_id=review.series_id)
+        counts.lock_counted(story_id=review.story_id, series_id=review.series_id)
+        current = Review.objects.filter(pk=review.pk).values_list("status", flat=True).first()
+        if current is None or current == status:
+            return False
         review.status = status
         review.save(update_fields=["status"])
         _log(review, moderator, action, reason)
         _recount(review)
-
-
-def _lock(*, story_id: int | None, series_id: int | None) -> None:
-    """The reviewed work's row, so posts on one work recount one after another."""
-    if story_id is not None:
-        Story.objects.select_for_update().filter(pk=story_id).values_list("pk").first()
-    if series_id is not None:
-        Series.objects.select_for_update().filter(pk=series_id).values_list("pk").first()
+    return True
 
 
 def _recount(review: Review) -> None:

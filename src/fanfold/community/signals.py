@@ -6,16 +6,16 @@ from django.dispatch import receiver
 from fanfold.accounts.signals import account_closing
 from fanfold.archive.signals import chapter_published, story_published
 from fanfold.community import counts, notify, tasks
-from fanfold.community.models import Favorite
+from fanfold.community.models import Favorite, Like
 from fanfold.core.management.commands.worker import worker_starting
 
 
 @receiver(account_closing)
 def _recount_favorites_of_closing_account(sender, user, **kwargs) -> None:
-    """A closing member's favorites go with the account; the stories' counts follow."""
+    """A closing member's favorites and likes go with the account; the counts follow."""
     story_ids = list(
         Favorite.objects.filter(user=user, story__isnull=False).values_list("story_id", flat=True)
-    )
+    ) + list(Like.objects.filter(user=user).values_list("story_id", flat=True))
     has_series = Favorite.objects.filter(user=user, series__isnull=False).exists()
 
     def recount() -> None:

@@ -8,9 +8,13 @@ and one email:
   `bulk_create(ignore_conflicts=True)` against the (event, recipient) unique constraint,
   so a re-run creates nothing twice and, walking the same order, skips no one;
 - email: a delivery is claimed (queued → sending) by a conditional UPDATE that only one
-  worker can win, sent, then marked sent. A worker killed between claim and mark leaves
-  it "sending"; `resume_unfinished` (at worker start) queues it again, so that one
-  message may go twice (the only duplicate allowed) and none is lost.
+  worker can win, sent, then marked sent. The member's switch and address are read again
+  just before the claim, so switching email off stops what is still queued. A worker
+  killed between claim and mark leaves it "sending": the next worker to start notes it and,
+  if it is still "sending" `NOTIFICATION_SENDING_TIMEOUT` later (`release_stuck`), queues
+  it again, so that one message may go twice (the only duplicate allowed) and none is
+  lost. A claim only spans one SMTP send (seconds), so a worker starting next to a live one
+  never takes back what the live one is sending.
 
 Neither django-tasks-db nor RQ re-runs a task whose worker died, hence `resume_unfinished`.
 """
@@ -30,7 +34,7 @@ from django.utils import timezone
 
 from fanfold.accounts.models import Preferences, User
 from fanfold.archive.models import Series, SeriesItem, StoryAuthor
-from fanfold.community.models import Delivery, Event, Review, Subscription
+from fanfold.community.models import Block, Delivery, Event, Mute, Review, Subscription
 from fanfold.core.models import ArchiveSettings
 
 logger = logging.getLogger(__name__)
@@ -39,6 +43,11 @@ Kind = Event.Kind
 # How long a delivery waits before trying again when the mail server does not answer.
 MAIL_RETRY_AFTER = timedelta(minutes=5)
 UNSUBSCRIBE_SALT = "fanfold.community.unsubscribe"
+# How long a delivery may stay "sending" before a restarted worker takes it back: far
+# longer than one SMTP send (EMAIL_URL's timeout, 10 s by default, per network step).
+# settings.NOTIFICATION_SENDING_TIMEOUT (seconds) overrides it; 0 takes them back as the
+# worker starts (only right when no other worker can be busy).
+SENDING_TIMEOUT_SECONDS = 300
 
 # The member's switch (accounts.models.Preferences) that decides whether a kind is emailed;
 # the inbox gets every kind.
@@ -77,11 +86,19 @@ def deliver(event_id: int) -> None:
 def resume_unfinished() -> int:
     """Enqueue every event a stopped or killed worker left unfinished; how many.
 
-    Deliveries left "sending" were claimed by a worker that died: they go back to the
-    queue (the one allowed duplicate, if the message had already left). Run with no
-    other worker busy: `fanfold worker` calls it as it starts.
+    `fanfold worker` calls it as it starts, possibly while other workers are busy. A
+    delivery "sending" now is either being sent by a live worker or was claimed by one
+    that died; which, only time tells: `release_stuck` looks again after the timeout.
     """
-    Delivery.objects.filter(email=Delivery.Email.SENDING).update(email=Delivery.Email.QUEUED)
+    sending = list(
+        Delivery.objects.filter(email=Delivery.Email.SENDING).values_list("pk", flat=True)
+    )
+    if sending:
+        timeout = sending_timeout()
+        if timeout:
+            release_stuck.using(run_after=timezone.now() + timeout).enqueue(sending)
+        else:  # told no other worker can be busy: take them back now (enqueued below)
+            _take_back(sending)
     unfinished = set(Event.objects.filter(fanned_out=False).values_list("pk", flat=True))
     unfinished.update(
         Delivery.objects.filter(email=Delivery.Email.QUEUED).values_list("event_id", flat=True)
@@ -89,6 +106,28 @@ def resume_unfinished() -> int:
     for event_id in sorted(unfinished):
         deliver.enqueue(event_id)
     return len(unfinished)
+
+
+@task
+def release_stuck(delivery_ids: list[int]) -> None:
+    """Queue again those of these deliveries still "sending" a timeout after a worker
+    start saw them so: their worker died mid-send (a live one is done in seconds)."""
+    for event_id in _take_back(delivery_ids):
+        deliver.enqueue(event_id)
+
+
+def _take_back(delivery_ids: list[int]) -> list[int]:
+    """Queue again those of these deliveries still "sending"; the ids of their events."""
+    stuck = Delivery.objects.filter(pk__in=delivery_ids, email=Delivery.Email.SENDING)
+    event_ids = sorted(set(stuck.values_list("event_id", flat=True)))
+    stuck.update(email=Delivery.Email.QUEUED)
+    return event_ids
+
+
+def sending_timeout() -> timedelta:
+    return timedelta(
+        seconds=getattr(settings, "NOTIFICATION_SENDING_TIMEOUT", SENDING_TIMEOUT_SECONDS)
+    )
 
 
 # Recipients ------------------------------------------------------------------------------
@@ -134,10 +173,16 @@ def recipients_of(event: Event):
 
 
 def _without_unwanted(event: Event, recipients):
-    """Never the actor. The hook for the member's library (issue 4): members who blocked
-    the actor, or muted the story's authors, are to be excluded here too."""
+    """Never the actor, nor a member who blocked the actor (their reviews, replies,
+    responses and new stories stay out of the blocker's inbox); news of a story (a new
+    story or chapter) never reaches a member who muted any of its authors."""
     if event.actor_id:
-        recipients = recipients.exclude(pk=event.actor_id)
+        blockers = Block.objects.filter(blocked_id=event.actor_id).values("user_id")
+        recipients = recipients.exclude(pk=event.actor_id).exclude(pk__in=blockers)
+    if event.kind in (Kind.NEW_CHAPTER, Kind.NEW_STORY):
+        authors = StoryAuthor.objects.filter(story_id=event.story_id).values("user_id")
+        muters = Mute.objects.filter(author_id__in=authors).values("user_id")
+        recipients = recipients.exclude(pk__in=muters)
     return recipients
 
 
@@ -158,7 +203,6 @@ def _batches(recipients):
 
 def _add_deliveries(event: Event, recipient_ids: list[int]) -> None:
     """One delivery per recipient; emailed only to confirmed addresses whose switch is on."""
-    switch = EMAIL_SWITCHES[event.kind]
     rows = User.objects.filter(pk__in=recipient_ids).values_list(
         "pk", "email", "email_confirmed", "profile__preferences"
     )
@@ -168,13 +212,20 @@ def _add_deliveries(event: Event, recipient_ids: list[int]) -> None:
                 event=event,
                 recipient_id=pk,
                 email=Delivery.Email.QUEUED
-                if email and confirmed and getattr(Preferences.from_json(prefs), switch)
+                if _wants_email(event, email, confirmed, prefs)
                 else Delivery.Email.NONE,
             )
             for pk, email, confirmed, prefs in rows
         ],
         ignore_conflicts=True,
     )
+
+
+def _wants_email(event: Event, address: str, confirmed: bool, prefs) -> bool:
+    """A confirmed address and the switch for this kind of event on (prefs: the profile's
+    JSON, None without a profile)."""
+    switch = EMAIL_SWITCHES[event.kind]
+    return bool(address and confirmed and getattr(Preferences.from_json(prefs), switch))
 
 
 # Email -----------------------------------------------------------------------------------
@@ -187,17 +238,39 @@ def _email(event: Event, deliveries) -> None:
         batch = list(
             deliveries.filter(email=Delivery.Email.QUEUED, pk__gt=last)
             .select_related("recipient__profile")
-            .only("recipient__email", "recipient__username", "recipient__profile__pen_name")
+            .only(
+                "recipient__email", "recipient__email_confirmed", "recipient__is_active",
+                "recipient__username", "recipient__profile__pen_name",
+                "recipient__profile__preferences",
+            )
             .order_by("pk")[: settings.NOTIFICATION_BATCH_SIZE]
-        )
+        )  # fmt: skip
         if not batch:
             return
         last = batch[-1].pk
+        # Read now, not at fan-out: a member who switched email off (or left) since then
+        # is not emailed; the inbox entry stays.
+        unwanted = [d.pk for d in batch if not _still_wants_email(event, d.recipient)]
+        if unwanted:
+            Delivery.objects.filter(pk__in=unwanted, email=Delivery.Email.QUEUED).update(
+                email=Delivery.Email.NONE
+            )
+            batch = [d for d in batch if d.pk not in unwanted]
+            if not batch:
+                continue
         targets = _unsubscribe_targets(event, [d.recipient_id for d in batch])
         with mailers.default as connection:
             for delivery in batch:
                 message = _message(event, delivery.recipient, targets[delivery.recipient_id])
                 _send_once(delivery, message, connection)
+
+
+def _still_wants_email(event: Event, recipient: User) -> bool:
+    profile = getattr(recipient, "profile", None)
+    prefs = profile.preferences if profile else None
+    return recipient.is_active and _wants_email(
+        event, recipient.email, recipient.email_confirmed, prefs
+    )
 
 
 def _send_once(delivery: Delivery, message: EmailMultiAlternatives, connection) -> None:

@@ -1,13 +1,14 @@
 """The validation queue: moderators see what waits, preview it, approve or reject it;
-and their decisions on reviews (approve a held one, hide, restore, delete)."""
+and the review queue: held and hidden reviews, decisions on them (approve a held one,
+hide, restore, delete) and the log of those decisions."""
 
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from fanfold.archive.models import Chapter, Classification, SeriesItem, with_aut
 from fanfold.community import reviews
 from fanfold.community.models import Review
 from fanfold.core.permissions import is_moderator
-from fanfold.lib.paging import paginate
+from fanfold.lib.paging import choice, paginate
 from fanfold.lib.redirects import back
 from fanfold.moderation import actions
 from fanfold.moderation.forms import ApproveForm, RejectForm
@@ -23,6 +24,17 @@ from fanfold.moderation.models import ModerationDecision, awaiting_validation
 
 PER_PAGE = 25
 RECENT_DECISIONS = 10
+# The review queue's tabs: value → (status shown, heading).
+REVIEW_TABS = {
+    "held": (Review.Status.PENDING, "Awaiting moderation"),
+    "hidden": (Review.Status.HIDDEN, "Hidden"),
+}
+REVIEW_ACTIONS = [
+    ModerationDecision.Action.REVIEW_APPROVED,
+    ModerationDecision.Action.REVIEW_HIDDEN,
+    ModerationDecision.Action.REVIEW_RESTORED,
+    ModerationDecision.Action.REVIEW_DELETED,
+]
 
 
 def moderator_required(view):
@@ -47,6 +59,67 @@ def queue(request: HttpRequest) -> HttpResponse:
         "chapter_id", "moderator__username", "moderator__profile__pen_name",
     )[:RECENT_DECISIONS]  # fmt: skip
     return render(request, "moderation/queue.html", {"page": page, "decisions": decisions})
+
+
+def _decisions_on_reviews():
+    """The log's review entries, newest first, with what a log line shows."""
+    return (
+        ModerationDecision.objects.filter(action__in=REVIEW_ACTIONS)
+        .select_related("moderator__profile")
+        .only(
+            "action", "subject", "message", "created_at", "story_id",
+            "moderator__username", "moderator__profile__pen_name",
+        )
+    )  # fmt: skip
+
+
+def _reviews_in(status: str):
+    """Reviews in one status, oldest first, with what a queue entry shows."""
+    return (
+        Review.objects.filter(status=status)
+        .select_related("reviewer__profile", "story", "chapter", "series")
+        .only(
+            "reviewer_name", "text", "rating", "status", "created_at", "parent_id",
+            "reviewer__username", "reviewer__profile__pen_name", "story__title",
+            "story__slug", "chapter__title", "chapter__position", "chapter__story_id",
+            "series__title",
+        )
+        .order_by("created_at", "pk")
+    )  # fmt: skip
+
+
+@moderator_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Reviews held for a moderator (anonymous ones, when the archive says so) or hidden,
+    oldest first, one status per tab, with the latest decisions on reviews below."""
+    tab = choice(request, "show", REVIEW_TABS, "held")
+    status = REVIEW_TABS[tab][0]
+    counts = dict(
+        Review.objects.filter(status__in=[s for s, _ in REVIEW_TABS.values()])
+        .values_list("status")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    try:
+        page = paginate(request, _reviews_in(status), PER_PAGE, count=counts.get(status, 0))
+    except Http404:
+        # The last decision on the last page emptied it: show the page before instead.
+        return redirect(request.last_page_url)
+    context = {
+        "page": page,
+        "tab": tab,
+        "tabs": [(value, heading, counts.get(s, 0)) for value, (s, heading) in REVIEW_TABS.items()],
+        "decisions": _decisions_on_reviews()[:RECENT_DECISIONS],
+    }
+    return render(request, "moderation/reviews.html", context)
+
+
+@moderator_required
+def review_decisions(request: HttpRequest) -> HttpResponse:
+    """Every decision on a review, newest first: who approved, hid, restored or deleted
+    which review, with the reason and the text as it was."""
+    page = paginate(request, _decisions_on_reviews(), PER_PAGE)
+    return render(request, "moderation/reviews_decisions.html", {"page": page})
 
 
 def _chapter_for_preview(pk: int) -> Chapter:

@@ -15,11 +15,18 @@ from django.views.decorators.http import require_POST
 
 from fanfold.accounts.models import Preferences
 from fanfold.archive import hits
-from fanfold.archive.models import Chapter, Classification, SeriesItem, Story, with_author_list
+from fanfold.archive.models import (
+    Chapter,
+    Classification,
+    SeriesItem,
+    Status,
+    Story,
+    with_author_list,
+)
 from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
 from fanfold.archive.permissions import can_edit_story
 from fanfold.community import library
-from fanfold.lib.paging import paginate
+from fanfold.community.views.reviews import review_section
 
 
 def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story:
@@ -131,11 +138,14 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     if index is None:
         raise Http404("This story has no such chapter.")
     current = Chapter.objects.defer("body_text", "legacy").get(pk=chapters[index].pk)
-    reviews = paginate(
+    # Top-level reviews with their replies in one query; members' rights from one more.
+    reviews = review_section(
         request,
-        current.reviews.for_display(),
-        settings.REVIEWS_PER_PAGE,
+        current.reviews.all(),
+        target=("chapter", current.pk),
+        owner_ids={authorship.user_id for authorship in story.author_list},
         count=current.review_count,
+        open_to_reviews=story.is_published and current.status == Status.PUBLISHED,
     )
     hits.record(story.pk)
     library.record_reading(request.user, story, current)
@@ -145,7 +155,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
         "chapters": chapters,
         "previous": chapters[index - 1] if index > 0 else None,
         "next": chapters[index + 1] if index + 1 < len(chapters) else None,
-        "reviews": reviews,
+        "review_section": reviews,
         "text_size": Preferences.for_user(request.user).text_size,
         "can_edit": _can_edit(request, story),
     }

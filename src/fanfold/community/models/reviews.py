@@ -6,22 +6,60 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fanfold.archive.models import Chapter, Series, Story
+from fanfold.core.permissions import is_moderator
 
 
 class ReviewQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(status=Review.Status.PUBLISHED)
 
-    def for_display(self):
-        """Visible reviews with what a review list shows, and nothing more."""
-        return (
-            self.visible()
-            .select_related("reviewer__profile")
-            .only(
-                "reviewer_name", "text", "rating", "response", "created_at", "chapter_id",
-                "story_id", "reviewer__username", "reviewer__profile__pen_name",
+    def shown_to(self, user):
+        """What a review list shows this person: published reviews; moderators also see
+        hidden and held ones (marked as such), so they can restore or approve them."""
+        if is_moderator(user):
+            return self.all()
+        return self.visible()
+
+    def top_level(self):
+        return self.filter(parent__isnull=True)
+
+    def newest_first(self):
+        return self.order_by("-created_at", "-pk")
+
+    def for_display(self, *, with_chapter: bool = False):
+        """What a review list shows, and nothing more (pen names, not whole profiles)."""
+        fields = [
+            "reviewer_name", "text", "rating", "response", "created_at", "edited_at",
+            "status", "parent_id", "chapter_id", "story_id", "series_id",
+            "reviewer__username", "reviewer__profile__pen_name",
+        ]  # fmt: skip
+        related = ["reviewer__profile"]
+        if with_chapter:
+            related.append("chapter")
+            fields += ["chapter__story_id", "chapter__position", "chapter__title"]
+        return self.select_related(*related).only(*fields)
+
+    def threads(self, top_ids, *, with_chapter: bool = False) -> list["Review"]:
+        """The reviews `top_ids` names (a sliced `values("pk")` of top-level reviews: one
+        page), newest first, each with its replies in `reply_list`, oldest first.
+
+        One query for the page and every reply on it, however many: the page's ids are a
+        subquery (PostgreSQL and SQLite both allow LIMIT inside IN).
+        """
+        rows = list(
+            self.filter(Q(pk__in=top_ids) | Q(parent__in=top_ids)).for_display(
+                with_chapter=with_chapter
             )
-        )  # fmt: skip
+        )
+        tops = [row for row in rows if row.parent_id is None]
+        tops.sort(key=lambda row: (row.created_at, row.pk), reverse=True)
+        by_id = {top.pk: top for top in tops}
+        for top in tops:
+            top.reply_list = []
+        for row in sorted(rows, key=lambda row: (row.created_at, row.pk)):
+            if row.parent_id in by_id:
+                by_id[row.parent_id].reply_list.append(row)
+        return tops
 
 
 class Review(models.Model):

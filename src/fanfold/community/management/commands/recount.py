@@ -20,7 +20,7 @@ STORIES_PER_BATCH = 1000
 
 
 class Command(BaseCommand):
-    help = "Recompute every denormalized count (words, chapters, reviews, favorites, stories)."
+    help = "Recompute every denormalized count (words, chapters, reviews, favorites, likes…)."
 
     def handle(self, *args, **options) -> None:
         story_ids = list(Story.objects.order_by("pk").values_list("pk", flat=True))
