@@ -15,7 +15,8 @@ def _site_links() -> dict[str, str]:
              "accounts:logout", "accounts:account", "accounts:profile_edit",
              "archive:my_stories", "archive:story_new", "archive:my_series",
              "archive:invitations", "moderation:queue", "core:rules", "core:terms",
-             "search:search"]  # fmt: skip
+             "search:search", "community:favorites", "community:history",
+             "community:read_later", "moderation:reviews"]  # fmt: skip
     return {name.split(":")[1]: reverse(name) for name in names}
 
 
