@@ -37,6 +37,10 @@ def text_field(label: str, *, required: bool = True, rows: int = 6) -> forms.Cha
 class _TextForm(forms.Form):
     """A form whose `text` is plain text, shown as sanitized HTML."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # labels as on the authoring forms
+        super().__init__(*args, **kwargs)
+
     def clean_text(self) -> str:
         text = self.cleaned_data["text"]
         if self.fields["text"].required and not html_to_text(plain_to_html(text)):
