@@ -672,16 +672,15 @@ class World:
     [
         ("/browse/", 1),  # classification types
         ("/browse/categories/", 1),  # all categories
-        # all categories; count, page, authors with profiles, categories of the page
-        # The filter sidebar's facet counts add 4 queries to each listing.
-        ("/browse/categories/{fandom}/", 9),
+        # all categories; facets with the count, page, authors, categories of the page
+        ("/browse/categories/{fandom}/", 5),
         ("/browse/characters/", 2),  # characters, their categories
         ("/browse/characters/?by=name", 1),
-        ("/browse/characters/{character}/", 9),  # the character, the listing's 4, facets
+        ("/browse/characters/{character}/", 5),  # the character, facets with the count, 3
         ("/browse/types/{kind}/", 2),
-        ("/browse/classifications/{label}/", 9),
+        ("/browse/classifications/{label}/", 5),
         ("/browse/ratings/", 1),
-        ("/browse/ratings/{rating}/", 9),
+        ("/browse/ratings/{rating}/", 5),
         ("/browse/titles/", 4),
         ("/browse/titles/?letter=S&sort=words", 4),
         ("/browse/recent/", 4),
@@ -689,7 +688,8 @@ class World:
         ("/browse/top/completed/", 4),
         ("/authors/", 2),  # count, page of profiles
         ("/authors/?letter=C", 2),
-        ("/authors/Prolific/", 11),  # profile and user, custom fields, listing's 4, series, facets
+        # profile and user, custom fields, the listing with its facets, series, favorites
+        ("/authors/Prolific/", 8),
         ("/series/", 2),
         ("/series/{series}/", 5),  # series and owner, items, stories, authors, categories
     ],

@@ -100,6 +100,21 @@ class TestText:
         page = client.get("/search/?q=mountain").content.decode()
         assert "beneath the <mark>mountain</mark> of gold" in page
 
+    def test_a_passage_is_found_deep_in_a_long_story(self, client):
+        filler = "Quiet words fill the page. " * 2_000  # 54,000 characters
+        make_story("Long", chapters=[filler, filler + "At last the kumquat ripened."])
+        page = client.get("/search/?q=kumquats").content.decode()
+        assert "the <mark>kumquat</mark> ripened" in page
+
+    def test_broad_matches_are_listed_most_read_first(self, client, monkeypatch):
+        """Past RANKED_MATCHES, "Best match" skips scoring every match (bench/SEARCH.md)."""
+        monkeypatch.setattr("fanfold.search.views.RANKED_MATCHES", 1)
+        Story = type(make_story("Dragon Dreams", chapters=["Nothing about them here."]))
+        Story.objects.filter(title="Sea Voyage").update(hits=50)
+        assert found(client, "q=dragon") == ["Sea Voyage", "Dragon Dreams", "Fire and Ice"]
+        monkeypatch.setattr("fanfold.search.views.RANKED_MATCHES", 3)
+        assert found(client, "q=dragon")[0] == "Dragon Dreams"
+
     def test_result_count_and_empty_result(self, client):
         assertContains(client.get("/search/?q=dragon"), "2 stories found.")
         assertContains(client.get("/search/?q=unicorn"), "No stories match.")
@@ -141,6 +156,19 @@ class TestVisibility:
         assert found(client, "q=kumquat") == ["Quiet"]
         client.force_login(make_user())
         assert sorted(found(client, "q=kumquat")) == ["Loud", "Quiet"]
+
+    def test_muted_authors_are_left_out_of_facet_counts(self, client, general):
+        from fanfold.community.models import Mute
+
+        fandom = make_category("Kumquat Fandom")
+        muted, reader = make_user("Loud Author"), make_user("Reader")
+        make_story("Loud", authors=[muted], categories=[fandom])
+        make_story("Quiet", categories=[fandom])
+        Mute.objects.create(user=reader, author=muted)
+        client.force_login(reader)
+        for url in (f"/search/?category={fandom.pk}", f"/browse/categories/{fandom.pk}/"):
+            page = client.get(url).content.decode()
+            assert re.search(r"Kumquat Fandom <span class=\"count\">\(1\)</span>", page), url
 
 
 class TestIndexFollowsChanges:
@@ -357,20 +385,20 @@ class TestQueryCounts:
                 classifications=[make_classification()],
                 authors=[make_user(), make_user()],
             )
-        # count, page, authors, categories, passages, 4 facet queries
-        with django_assert_num_queries(9):
+        # facets with the count, page, authors, categories, passages
+        with django_assert_num_queries(5):
             client.get("/search/?q=kumquat")
         for n in range(3, 10):
             make_story(f"Kumquat {n}", categories=[make_category()], characters=[make_character()])
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(5):
             client.get("/search/?q=kumquat")
 
     def test_listing_with_sidebar(self, client, general, django_assert_num_queries):
         fandom = make_category()
         for n in range(4):
             make_story(f"Story {n}", categories=[fandom], characters=[make_character()])
-        # category tree, count, page, authors, categories, 4 facet queries
-        with django_assert_num_queries(9):
+        # category tree, facets with the count, page, authors, categories
+        with django_assert_num_queries(5):
             client.get(f"/browse/categories/{fandom.pk}/")
 
 
@@ -443,3 +471,17 @@ def hostile_archive(general, settings):
     fandom = make_category("Fandom")
     make_story('Quoted "AND" (NEAR) -title*', categories=[fandom], chapters=["x AND y"])
     make_story("Plain", chapters=["dragon tale"])
+
+
+def test_postgresql_plans_text_matches_through_the_index():
+    """Migration 0002: the match function costs enough that the planner reads the GIN
+    index instead of detoasting every story's tsvector (bench/SEARCH.md)."""
+    from django.db import connection
+
+    from fanfold.search.backends import MATCH_COST
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner only")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT procost FROM pg_proc WHERE proname = 'ts_match_vq'")
+        assert cursor.fetchone()[0] == MATCH_COST

@@ -23,7 +23,8 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.functions import Left, Replace
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce, Greatest, NullIf, Replace, StrIndex, Substr
 
 from fanfold.archive.models import Chapter
 from fanfold.search.models import SearchTerms
@@ -33,10 +34,14 @@ from fanfold.search.query import Clause, Query
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 PASSAGE_WORDS = 30
-# Chapter text a PostgreSQL passage is looked for in (about 3,500 words from the start):
-# ts_headline reads all of it, which cost 0.6 s a page with whole stories.
-PASSAGE_SOURCE_CHARS = 20_000
+# ts_headline parses all the text it is given (0.6 s a page with whole stories, 50 ms
+# with their first 20,000 characters), so a PostgreSQL passage is looked for in this
+# many characters around the first place where a searched word's stem appears.
+PASSAGE_WINDOW_CHARS = 1_500
 TEXT_SEARCH_CONFIG = "fanfold_english"
+# What `tsvector @@ tsquery` costs the planner: see migration 0002.
+MATCH_FUNCTION = "ts_match_vq(tsvector, tsquery)"
+MATCH_COST = 1000
 
 
 def without_marks(text: str) -> str:
@@ -97,10 +102,8 @@ class SQLiteBackend:
         return expression
 
     def ranked(self, stories: QuerySet, query: Query) -> QuerySet:
-        """Matched stories annotated with `relevance`, higher for better matches.
-
-        bm25() needs the MATCH on its own row: hence the join, on the page query only.
-        """
+        """The stories matching the query, annotated with `relevance`, higher for better
+        matches. bm25() needs the MATCH on its own row: hence a join (not match()'s IN)."""
         bm25 = Func(
             F("search_terms__terms"), *self.WEIGHTS, function="bm25", output_field=FloatField()
         )
@@ -190,10 +193,14 @@ class PostgreSQLBackend:
         return stories.filter(pk__in=_matching(self.tsquery(query)))
 
     def ranked(self, stories: QuerySet, query: Query) -> QuerySet:
-        """Matched stories (see match) annotated with `relevance` (ts_rank)."""
+        """The stories matching the query, annotated with `relevance` (ts_rank): one join
+        both matches (through the GIN index) and ranks."""
         from django.contrib.postgres.search import SearchRank
 
-        return stories.annotate(relevance=SearchRank(F("search_terms__terms"), self.tsquery(query)))
+        tsquery = self.tsquery(query)
+        return stories.filter(search_terms__terms__matches=tsquery).annotate(
+            relevance=SearchRank(F("search_terms__terms"), tsquery)
+        )
 
     def passages(self, story_ids: list[int], query: Query) -> dict[int, str]:
         from django.contrib.postgres.search import SearchHeadline
@@ -201,9 +208,15 @@ class PostgreSQLBackend:
         if not query.include or not story_ids:
             return {}
         text = StringAgg("body_text", delimiter=Value("\n"), order_by="position")
-        text = Left(
-            Replace(Replace(text, Value(MARK_START)), Value(MARK_END)), PASSAGE_SOURCE_CHARS
+        # As written or Capitalized (lower() of whole stories cost more than the headline).
+        needle = _stem_prefix(query)
+        found = Coalesce(
+            NullIf(StrIndex(text, needle), Value(0)),
+            StrIndex(text, Func(needle, function="initcap", output_field=TextField())),
         )
+        start = found - PASSAGE_WINDOW_CHARS // 3
+        text = Substr(text, Greatest(start, Value(1)), PASSAGE_WINDOW_CHARS)
+        text = Replace(Replace(text, Value(MARK_START)), Value(MARK_END))
         rows = (
             Chapter.objects.published()
             .filter(story_id__in=story_ids)
@@ -243,8 +256,26 @@ class PostgreSQLBackend:
         SearchTerms.objects.filter(story_id__in=story_ids).delete()
 
     def optimize(self) -> None:
+        """Fresh statistics after a rebuild, and the match cost of migration 0002 again
+        (a dump and restore loses it), when we may."""
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE search_terms")
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if cursor.fetchone()[0]:
+                cursor.execute(f"ALTER FUNCTION pg_catalog.{MATCH_FUNCTION} COST {MATCH_COST}")
+
+
+def _stem_prefix(query: Query) -> RawSQL:
+    """The start of one searched word's stem ("happi" from "happiness" → "happ", which
+    "happy" also begins with): where in the text a passage is worth looking for. NULL
+    (look at the start) when every word is a stop word."""
+    words = " ".join(word for clause in query.include for word in clause.words)
+    return RawSQL(
+        "(SELECT left(lexeme, greatest(3, length(lexeme) - 1)) "
+        "FROM unnest(to_tsvector(%s::regconfig, %s)) LIMIT 1)",
+        (TEXT_SEARCH_CONFIG, words),
+        output_field=TextField(),
+    )
 
 
 def _matching(terms) -> QuerySet:

@@ -97,10 +97,3 @@ def _by_author(stories: QuerySet, pen_name: str) -> QuerySet:
     except Profile.DoesNotExist:
         return stories.none()
     return stories.filter(authorships__user_id=profile.user_id)
-
-
-def for_reader(stories: QuerySet, user) -> QuerySet:
-    """Leave out the stories of authors this member muted (community's Mute rows)."""
-    if not user.is_authenticated:
-        return stories
-    return stories.exclude(authors__muted_by__user=user)

@@ -17,10 +17,13 @@ from fanfold.search.forms import SearchForm
 from fanfold.search.highlight import highlight
 from fanfold.search.query import parse
 
+# Relevance needs a score for every match (ts_rank reads each story's whole tsvector):
+# past this many matches "Best match" lists the most read of them (the order given here)
+# instead. See bench/SEARCH.md.
+RANKED_MATCHES = 2_000
 SEARCH_SORTS = {
-    "relevance": ("Best match", ()),
+    "relevance": ("Best match", ("-hits", "-pk")),
     **SORTS,
-    "likes": ("Likes", ("-like_count", "-pk")),
 }
 _EXCLUDABLE = {
     "category": Category,
@@ -34,12 +37,10 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     criteria = form.criteria()
     text = parse(criteria["q"] or "")
-    stories = filters.apply(
-        filters.for_reader(Story.objects.listed_for(request.user), request.user), criteria
-    )
+    filtered = filters.apply(Story.objects.listed_for(request.user), criteria)
     engine = backend()
-    if text:
-        stories = engine.match(stories, text)
+    stories = engine.match(filtered, text) if text else filtered
+    total, facets = facet_counts(stories)
     sorts = {value: label for value, (label, _) in SEARCH_SORTS.items()}
     if text.include:
         default_sort = "relevance"
@@ -48,12 +49,11 @@ def search(request: HttpRequest) -> HttpResponse:
         preferred = Preferences.for_user(request.user).default_sort
         default_sort = preferred if preferred in sorts else "updated"
     sort = choice(request, "sort", sorts, default_sort)
-    if sort == "relevance":
-        listing = engine.ranked(stories, text).order_by("-relevance", "-pk")
+    if sort == "relevance" and total <= RANKED_MATCHES:
+        listing = engine.ranked(filtered, text).order_by("-relevance", "-pk")
     else:
         listing = stories.order_by(*SEARCH_SORTS[sort][1])
-    page = paginate(request, listing.for_listing(), settings.STORIES_PER_PAGE)
-    facets = facet_counts(stories)
+    page = paginate(request, listing.for_listing(), settings.STORIES_PER_PAGE, count=total)
     passages = engine.passages([story.pk for story in page.object_list], text)
     for story in page.object_list:
         story.passage = highlight(passages[story.pk]) if story.pk in passages else ""

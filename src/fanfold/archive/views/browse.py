@@ -10,7 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -26,6 +28,8 @@ from fanfold.archive.models import (
     Story,
 )
 from fanfold.archive.pagecache import cacheable
+from fanfold.community import library
+from fanfold.community.views.reviews import LATEST_ON_SERIES_PAGE, review_section
 from fanfold.lib.paging import choice, paginate
 
 # value → (label, ordering); "-pk" keeps pages stable when the main key ties.
@@ -37,6 +41,7 @@ SORTS = {
     "chapters": ("Chapters", ("-chapter_count", "-pk")),
     "reviews": ("Reviews", ("-review_count", "-pk")),
     "favorites": ("Favorites", ("-favorite_count", "-pk")),
+    "likes": ("Likes", ("-like_count", "-pk")),
     "hits": ("Hits", ("-hits", "-pk")),
 }
 SORT_LABELS = {value: label for value, (label, _) in SORTS.items()}
@@ -48,6 +53,7 @@ FACET_SIZE = 10
 TOP_LISTS = {
     "most-reviewed": ("Most reviewed", "reviews", Q()),
     "most-favorited": ("Most favorited", "favorites", Q()),
+    "most-liked": ("Most liked", "likes", Q()),
     "most-read": ("Most read", "hits", Q()),
     "longest": ("Longest", "words", Q()),
     "completed": ("Completed", "updated", Q(completed=True)),
@@ -95,79 +101,45 @@ class Facet:
     excluded: set[str] = field(default_factory=set)
 
 
-def facet_counts(stories) -> list[Facet]:
-    """How many of these stories have each rating, category, character, classification,
-    completion and language: the sidebar of listings and search results (four queries).
+def facet_counts(stories) -> tuple[int, list[Facet]]:
+    """How many of these stories there are, and how many have each rating, category,
+    character, classification, completion and language: the sidebar of listings and
+    search results, in one query (_facet_rows).
 
-    Only the FACET_SIZE most frequent values of each filter are listed.
+    The ratings' counts add up to the total, which saves the paginator its COUNT. Only
+    the FACET_SIZE most frequent values of each filter are listed.
     """
-    ids = stories.order_by().values("pk")
-
-    def top(through, column, name_field):
-        rows = (
-            through.objects.filter(story_id__in=ids)
-            .values(column, name_field)
-            .annotate(n=Count("*"))
-            .order_by("-n", name_field, column)[:FACET_SIZE]
-        )
-        return [FacetValue(row[column], row[name_field], row["n"]) for row in rows]
-
     ratings, completion, languages = defaultdict(int), defaultdict(int), defaultdict(int)
-    names, orders = {}, {}
-    for row in (
-        Story.objects.filter(pk__in=ids)
-        .values("rating_id", "rating__name", "rating__order", "completed", "language")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        ratings[row["rating_id"]] += row["n"]
-        names[row["rating_id"]], orders[row["rating_id"]] = (
-            row["rating__name"],
-            row["rating__order"],
-        )
-        completion["yes" if row["completed"] else "no"] += row["n"]
-        languages[row["language"]] += row["n"]
-    by_type: dict[tuple, list[FacetValue]] = defaultdict(list)
-    for row in (
-        Story.classifications.through.objects.filter(story_id__in=ids)
-        .values(
-            "classification_id",
-            "classification__name",
-            "classification__type_id",
-            "classification__type__name",
-            "classification__type__order",
-        )
-        .annotate(n=Count("*"))
-        .order_by("-n", "classification__name")
-    ):
-        kind = (
-            row["classification__type__order"],
-            row["classification__type__name"],
-            row["classification__type_id"],
-        )
-        if len(by_type[kind]) < FACET_SIZE:
-            by_type[kind].append(
-                FacetValue(row["classification_id"], row["classification__name"], row["n"])
-            )
+    rating_keys, found = {}, defaultdict(list)
+    for kind, pk, name, order, type_id, type_name, completed, language, n in _facet_rows(stories):
+        if kind == "story":
+            ratings[pk] += n
+            rating_keys[pk] = (order, name)
+            completion["yes" if completed else "no"] += n
+            languages[language] += n
+        else:
+            group = (kind, order, type_name, type_id) if kind == "classification" else (kind,)
+            found[group].append(FacetValue(pk, name, n))
+    for values in found.values():
+        values.sort(key=lambda value: (-value.count, value.name, value.value))
+        del values[FACET_SIZE:]
     labels = {"yes": "Complete", "no": "In progress"}
-    return [
+    facets = [
         Facet(
             "rating",
             "Ratings",
             [
-                FacetValue(pk, names[pk], ratings[pk])
-                for pk in sorted(ratings, key=lambda pk: (orders[pk], names[pk]))
+                FacetValue(pk, rating_keys[pk][1], ratings[pk])
+                for pk in sorted(ratings, key=rating_keys.get)
             ],
         ),
-        Facet(
-            "category", "Categories", top(Story.categories.through, "category_id", "category__name")
+        Facet("category", "Categories", found["category",]),
+        Facet("character", "Characters", found["character",]),
+        *(
+            Facet("classification", group[2], values)
+            for group, values in sorted(found.items())
+            if group[0] == "classification"
         ),
-        Facet(
-            "character",
-            "Characters",
-            top(Story.characters.through, "character_id", "character__name"),
-        ),
-        *(Facet("classification", kind[1], values) for kind, values in sorted(by_type.items())),
         Facet(
             "complete",
             "Completion",
@@ -182,6 +154,68 @@ def facet_counts(stories) -> list[Facet]:
             ][:FACET_SIZE],
         ),
     ]
+    return sum(ratings.values()), facets
+
+
+def _facet_rows(stories) -> list[tuple]:
+    """Rows of (kind, id, name, order, type id, type name, completed, language, count).
+
+    The story ids are computed once (a materialized CTE: a text match runs once, not once
+    per facet) and every facet is a grouped count over them, joined by story id: no
+    COUNT(DISTINCT), no pass over stories outside the result. CROSS JOIN makes SQLite
+    start from the ids and look up each story's rows by index (it otherwise scanned the
+    whole link tables); PostgreSQL reads it as a plain join and plans it as one.
+    """
+    try:
+        ids_sql, params = stories.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # stories.none(): nothing to count
+        return []
+    order = connection.ops.quote_name("order")
+
+    def table(model) -> str:
+        return model._meta.db_table
+
+    def none(kind: str) -> str:
+        return f"CAST(NULL AS {kind})"  # typed, or PostgreSQL reads it as text
+
+    def counted(through, column: str) -> str:
+        """Stories per value, grouped on the id alone: names are joined to the few
+        groups afterwards, not to every link row before (130 → 95 ms for the facets of
+        all 19,200 listed stories of the 20,000-story bench database)."""
+        return (
+            f"(SELECT t.{column} AS value_id, COUNT(*) AS n FROM matched "
+            f"CROSS JOIN {table(through)} t WHERE t.story_id = matched.id GROUP BY t.{column})"
+        )
+
+    def top(kind: str, through, column: str, named) -> str:
+        return (
+            f"SELECT * FROM (SELECT '{kind}', c.value_id, v.name, {none('integer')}, "
+            f"{none('integer')}, {none('text')}, {none('boolean')}, {none('text')}, c.n "
+            f"FROM {counted(through, column)} c JOIN {table(named)} v ON v.id = c.value_id "
+            f"ORDER BY c.n DESC, v.name, c.value_id LIMIT {FACET_SIZE}) AS top_{kind}"
+        )
+
+    sql = f"""
+        WITH matched (id) AS MATERIALIZED ({ids_sql})
+        SELECT 'story', c.rating_id, r.name, r.{order}, {none("integer")}, {none("text")},
+               c.completed, c.language, c.n
+        FROM (
+            SELECT s.rating_id, s.completed, s.language, COUNT(*) AS n
+            FROM matched CROSS JOIN {table(Story)} s WHERE s.id = matched.id
+            GROUP BY s.rating_id, s.completed, s.language
+        ) c JOIN {table(Rating)} r ON r.id = c.rating_id
+        UNION ALL {top("category", Story.categories.through, "category_id", Category)}
+        UNION ALL {top("character", Story.characters.through, "character_id", Character)}
+        UNION ALL
+        SELECT 'classification', c.value_id, v.name, k.{order}, k.id, k.name,
+               {none("boolean")}, {none("text")}, c.n
+        FROM {counted(Story.classifications.through, "classification_id")} c
+        JOIN {table(Classification)} v ON v.id = c.value_id
+        JOIN {table(ClassificationType)} k ON k.id = v.type_id
+    """  # noqa: S608 (table names from the models; values only as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _story_listing(
@@ -200,15 +234,16 @@ def _story_listing(
     With `fixed`, the search parameters that give the same stories (("category", 3)…),
     a sidebar shows facet counts whose form refines the listing on the search page.
     """
+    count = None
     if fixed is not None:
-        extra.update(facets=facet_counts(stories), fixed=fixed)
+        count, facets = facet_counts(stories)
+        extra.update(facets=facets, fixed=fixed)
     if default_sort is None:
         preferred = Preferences.for_user(request.user).default_sort
         default_sort = preferred if preferred in SORTS else "updated"
     sort = choice(request, "sort", SORTS, default_sort)
-    page = paginate(
-        request, stories.for_listing().order_by(*SORTS[sort][1]), settings.STORIES_PER_PAGE
-    )
+    listing = stories.for_listing().order_by(*SORTS[sort][1])
+    page = paginate(request, listing, settings.STORIES_PER_PAGE, count=count)
     context = {"heading": heading, "page": page, "sort": sort, "sorts": SORT_LABELS, **extra}
     return cacheable(render(request, template, context))
 
@@ -425,6 +460,7 @@ def author(request: HttpRequest, pen_name: str) -> HttpResponse:
         profile=profile,
         field_values=profile.field_values.shown(),
         series_list=Series.objects.filter(owner=profile.user).order_by("title"),
+        favorites=library.profile_favorites(profile, request.user),
     )
 
 
@@ -448,5 +484,15 @@ def series(request: HttpRequest, pk: int) -> HttpResponse:
         for item in items
         if item.subseries_id or item.story_id in stories
     ]
-    context = {"series": current, "entries": entries}
+    # The newest reviews of the series itself; the rest are one link away.
+    reviews = review_section(
+        request,
+        current.reviews.all(),
+        target=("series", current.pk),
+        owner_ids={current.owner_id},
+        count=current.review_count,
+        per_page=LATEST_ON_SERIES_PAGE,
+        first_page_only=True,
+    )
+    context = {"series": current, "entries": entries, "review_section": reviews}
     return cacheable(render(request, "archive/browse/series.html", context))
