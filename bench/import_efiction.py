@@ -269,6 +269,9 @@ class Run:
     cpu_seconds: float
     peak_rss_mb: float
     accounted: bool
+    # The machine's 5- and 15-minute load averages as the import ended: how much other
+    # work shared the two cores while it ran.
+    load_at_end: tuple[float, float]
 
     @property
     def stories_per_second(self) -> float:
@@ -333,6 +336,7 @@ def time_import(engine: str, scale: Scale, dump: Path) -> Run:
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
         accounted=child.returncode == 0 and "Every row read is accounted for." in printed,
+        load_at_end=os.getloadavg()[1:],
     )
     print(
         f"  {run.seconds:,.0f} s ({run.cpu_seconds:,.0f} s CPU): {run.stories_per_second:,.1f} "
@@ -365,8 +369,9 @@ def write_report(path: Path, runs: list[Run], load: float) -> None:
         "cores with whatever else runs, so compare CPU time across runs.",
         "",
         "| database | stories | chapters | dump (gzip) | wall time | CPU time | stories/s | "
-        "chapters/s | chapters per CPU second | peak RSS | every row accounted for |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "chapters/s | chapters per CPU second | peak RSS | every row accounted for | "
+        "load (5/15 min) at the end |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for run in runs:
         engine = {"sqlite": "SQLite (WAL)", "postgres": "PostgreSQL 15"}[run.engine]
@@ -375,7 +380,8 @@ def write_report(path: Path, runs: list[Run], load: float) -> None:
             f"| {run.dump_mb:,.0f} MB | {run.seconds:,.0f} s | {run.cpu_seconds:,.0f} s | "
             f"{run.stories_per_second:,.1f} | {run.chapters_per_second:,.1f} | "
             f"{run.chapters_per_cpu_second:,.0f} | {run.peak_rss_mb:,.0f} MB | "
-            f"{'yes' if run.accounted else 'NO'} |"
+            f"{'yes' if run.accounted else 'NO'} | "
+            f"{run.load_at_end[0]:.1f} / {run.load_at_end[1]:.1f} |"
         )
     big = [r for r in runs if r.scale == full and r.engine == "sqlite"]
     small = [r for r in runs if r.scale != full and r.engine == "sqlite"]
@@ -410,6 +416,12 @@ def main() -> int:
     parser.add_argument("--words", type=int, default=1_000, help="words per chapter")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--compare-stories",
+        type=int,
+        help="stories in the second, smaller SQLite run that shows memory does not grow "
+        "with the dump (default: a tenth of --stories)",
+    )
+    parser.add_argument(
         "--engines", default="sqlite,postgres", help="comma list of sqlite and postgres"
     )
     parser.add_argument("--report", type=Path, default=ROOT / "bench" / "IMPORT.md")
@@ -420,7 +432,8 @@ def main() -> int:
 
     load = os.getloadavg()[0]
     full = Scale(args.stories, args.chapters, args.words, args.seed)
-    small = Scale(max(1, args.stories // 3), args.chapters, args.words, args.seed)
+    small_stories = args.compare_stories or max(1, args.stories // 10)
+    small = Scale(small_stories, args.chapters, args.words, args.seed)
     dump = make_dump(full)
     runs = [time_import(engine, full, dump) for engine in engines]
     if "sqlite" in engines:

@@ -3,8 +3,10 @@
 import pytest
 from django.test import Client
 
+from fanfold.accounts.models import Profile
 from fanfold.archive.models import Chapter, ClassificationType, Series, Status
 from fanfold.community.models import Review
+from fanfold.lib.names import name_key
 from tests.factories import (
     make_category,
     make_character,
@@ -200,15 +202,22 @@ class TestOtherPages:
 
     def test_reviews(self, client, archive):
         story = archive["story"]
-        assert moved(client, "/reviews.php?type=ST&item=10") == story.get_absolute_url()
+        assert moved(client, "/reviews.php?type=ST&item=10") == f"/stories/{story.pk}/reviews/"
         chapter_2 = f"/stories/{story.pk}/chapters/2/"
         assert moved(client, "/reviews.php?type=ST&item=10&chapid=101") == chapter_2
-        assert moved(client, "/reviews.php?type=ST&item=10&chapid=999") == story.get_absolute_url()
+        assert moved(client, "/reviews.php?type=ST&item=10&chapid=999") == (
+            f"/stories/{story.pk}/reviews/"
+        )
         assert moved(client, "/reviews.php?type=CH&item=101") == chapter_2
-        assert moved(client, "/reviews.php?type=SE&item=4") == f"/series/{archive['series'].pk}/"
-        assert moved(client, "/reviews.php?reviewid=70") == story.get_absolute_url()
-        assert moved(client, "/reviews.php?reviewid=71") == chapter_2
-        assert moved(client, "/reviews.php?reviewid=72") == f"/series/{archive['series'].pk}/"
+        assert moved(client, "/reviews.php?type=SE&item=4") == (
+            f"/series/{archive['series'].pk}/reviews/"
+        )
+        # One review: its own address, which finds the page and place that shows it.
+        for reviewid in (70, 71, 72):
+            review = Review.objects.get(legacy_reviewid=reviewid)
+            assert moved(client, f"/reviews.php?reviewid={reviewid}") == f"/reviews/{review.pk}/"
+        review = Review.objects.get(legacy_reviewid=71)
+        assert client.get(f"/reviews/{review.pk}/")["Location"].startswith(chapter_2)
 
     def test_site_pages(self, client, archive):
         expected = {
@@ -318,3 +327,30 @@ def test_an_author_without_a_profile_is_404(client, archive):
 def test_only_get_and_head(client, archive):
     assert client.head("/viewstory.php?sid=10").status_code == 301
     assert client.post("/viewstory.php?sid=10").status_code == 405
+
+
+def test_a_former_pen_name_means_a_member_only_when_one_was_renamed_from_it():
+    spike = make_user("Spike (7)")
+    Profile.objects.filter(user=spike).update(former_name_key=name_key("Spike"))
+    assert Profile.objects.renamed_from("SPIKE") == spike.profile
+    assert Profile.objects.renamed_from("Spike (7)") is None  # the current name is not a former one
+    assert Profile.objects.renamed_from("") is None
+    assert Profile.objects.renamed_from("   ") is None
+
+    # Two members renamed away from look-alike names: an old link cannot choose.
+    other = make_user("\u0405pike (9)")
+    Profile.objects.filter(user=other).update(former_name_key=name_key("\u0405pike"))
+    assert Profile.objects.renamed_from("Spike") is None
+
+
+def test_an_old_author_address_follows_the_member_renamed_in_a_clash(client):
+    spike = make_user("Spike (7)")
+    Profile.objects.filter(user=spike).update(former_name_key=name_key("Spike"))
+    response = client.get("/authors/Spike/")
+    assert response.status_code == 301
+    assert response["Location"] == spike.profile.get_absolute_url()
+    # Once a member holds the name again, the page is theirs.
+    holder = make_user("spike")
+    assert client.get("/authors/Spike/")["Location"] == holder.profile.get_absolute_url()
+    assert client.get("/authors/spike/").status_code == 200
+    assert client.get("/authors/Nobody/").status_code == 404

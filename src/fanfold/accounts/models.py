@@ -37,6 +37,19 @@ class ProfileQuerySet(models.QuerySet):
     def by_pen_name(self, pen_name: str):
         return self.get(pen_name_key=name_key(pen_name)[:PEN_NAME_KEY_LENGTH])
 
+    def renamed_from(self, pen_name: str) -> "Profile | None":
+        """The member an import renamed away from `pen_name` to settle a pen-name clash
+        ("Name" became "Name (uid)"), so `/authors/<old name>/` still leads to them.
+
+        For when no member holds the name now (while one does, the page is theirs). None
+        when the name was nobody's, or several members': which one a link meant is unknown.
+        """
+        key = name_key(pen_name)[:PEN_NAME_KEY_LENGTH]
+        if not key:
+            return None
+        renamed = list(self.filter(former_name_key=key).order_by("pk")[:2])
+        return renamed[0] if len(renamed) == 1 else None
+
 
 TEXT_SIZES = {"small": "Small", "medium": "Medium", "large": "Large", "x-large": "Extra large"}
 

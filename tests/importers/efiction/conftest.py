@@ -185,11 +185,6 @@ def run_import(db, tmp_path) -> Callable[..., Report]:
         with open_source(
             str(spec), prefix=prefix, schema_path=schema_path, work_dir=tmp_path, err=err
         ) as source:
-            return importer.run(
-                source,
-                Options(stories_dir=stories_dir, dry_run=dry_run),
-                OutputWrapper(io.StringIO()),
-                err,
-            )
+            return importer.run(source, Options(stories_dir=stories_dir, dry_run=dry_run), err)
 
     return run_import_

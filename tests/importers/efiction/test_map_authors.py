@@ -163,6 +163,22 @@ class TestPenNameClashes:
             report, "pen name changed"
         )
 
+    def test_the_old_name_leads_to_the_renamed_member_once_nobody_holds_it(
+        self, efiction_db, add_author, run_import
+    ):
+        """`/authors/<old name>/`: the author page asks `Profile.objects.renamed_from` when
+        no member holds the name (the holder may rename themselves or leave)."""
+        add_author(3, "Spike")
+        add_author(7, "SPIKE")
+        run_import(efiction_db)
+        holder = profile(3)
+        holder.pen_name = "William"
+        holder.save()
+
+        assert Profile.objects.renamed_from("Spike") == profile(7)
+        assert Profile.objects.renamed_from("sPiKe") == profile(7)
+        assert Profile.objects.renamed_from("Drusilla") is None
+
     def test_look_alike_letters_clash(self, efiction_db, add_author, run_import):
         add_author(3, "Spike")
         add_author(4, "\u0405pike")  # Cyrillic Ѕ

@@ -100,7 +100,7 @@ class TestSettings:
 
         err = OutputWrapper(io.StringIO())
         with open_database(efiction_db) as source:
-            importer.run(source, Options(), err, err, steps=[SettingsStep, ReadsSettings])
+            importer.run(source, Options(), err, steps=[SettingsStep, ReadsSettings])
         assert seen["store"] == "files" and seen["storiespath"] == "old/stories"
         assert seen["autovalidate"] == "0"
 

@@ -448,6 +448,8 @@ def author(request: HttpRequest, pen_name: str) -> HttpResponse:
     try:
         profile = Profile.objects.select_related("user").by_pen_name(pen_name)
     except Profile.DoesNotExist:
+        if renamed := Profile.objects.renamed_from(pen_name):
+            return redirect(renamed, permanent=True)
         raise Http404("No member has that pen name.") from None
     if profile.pen_name != pen_name:
         return redirect(profile, permanent=True)

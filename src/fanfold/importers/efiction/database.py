@@ -20,8 +20,7 @@ itself (latin1 tables often hold UTF-8 bytes; a text decode here would garble th
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pymysql
@@ -29,6 +28,7 @@ from pymysql.constants import ER, FIELD_TYPE
 from pymysql.converters import encoders
 
 from fanfold.importers.efiction.errors import ImportSourceError
+from fanfold.importers.efiction.steps import BaseSource
 
 DEFAULT_PREFIX = "fanfiction_"
 SCHEMES = {"mysql", "mariadb"}
@@ -133,7 +133,7 @@ def open_database(url: str, prefix: str = DEFAULT_PREFIX) -> "DatabaseSource":
     return source
 
 
-class DatabaseSource:
+class DatabaseSource(BaseSource):
     """The tables of one eFiction database whose names start with the prefix."""
 
     def __init__(self, address: _Address, prefix: str):
@@ -142,17 +142,6 @@ class DatabaseSource:
         self._connection = address.connect()
         self._tables: list[str] | None = None
         self._columns: dict[str, list[str]] = {}
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         if self._connection.open:
@@ -191,15 +180,9 @@ class DatabaseSource:
         The own connection lets callers read other tables (or count) while this one is
         being streamed; it closes when the iteration ends or the iterator is dropped.
         """
-        columns = self.columns(table)
         sql = f"SELECT * FROM {self._quoted(table)}"
         if order_by:
-            keys = [order_by] if isinstance(order_by, str) else list(order_by)
-            unknown = [key for key in keys if key not in columns]
-            if unknown:
-                raise ImportSourceError(
-                    f"Cannot order {self.prefix}{table} by {', '.join(unknown)}: no such column"
-                )
+            keys = self.order_keys(table, order_by)
             sql += " ORDER BY " + ", ".join(_quote(key) for key in keys)
         return self._stream(table, sql)
 

@@ -6,6 +6,7 @@ everything they wrote). A dry run does all of it inside one transaction that is 
 back at the end, so it reads and maps every row, with the same report, and writes nothing.
 """
 
+import io
 import itertools
 from typing import TextIO
 
@@ -45,24 +46,24 @@ class _DryRunRollback(Exception):
     """Raised at the end of a dry run to roll the whole run back."""
 
 
-def run(source: Source, options: Options, out, err, steps: list[type[Step]] = STEPS) -> Report:
-    """Import everything from `source`; `out` and `err` are the command's streams
-    (progress bars go to `err`)."""
+def run(source: Source, options: Options, err: TextIO, steps: list[type[Step]] = STEPS) -> Report:
+    """Import everything from `source`; progress bars go to `err` (the command's stderr),
+    everything else into the report."""
     report = Report(dry_run=options.dry_run)
     ctx = Context(source=source, report=report, options=options)
     if not options.dry_run:
-        _run_steps(ctx, steps, out, err)
+        _run_steps(ctx, steps, err)
         return report
     try:
         with transaction.atomic():
-            _run_steps(ctx, steps, out, err)
+            _run_steps(ctx, steps, err)
             raise _DryRunRollback
     except _DryRunRollback:
         pass
     return report
 
 
-def _run_steps(ctx: Context, steps: list[type[Step]], out, err) -> None:
+def _run_steps(ctx: Context, steps: list[type[Step]], err: TextIO) -> None:
     tables = set(ctx.source.tables())
     for step_class in steps:
         if step_class.table not in tables:
@@ -81,7 +82,7 @@ def _run_steps(ctx: Context, steps: list[type[Step]], out, err) -> None:
     known = {step.table for step in steps}
     for table in sorted(tables - known):
         ctx.report.other_tables.setdefault(table, "not read")
-    _recount(out, err)
+    _recount(ctx.report, err)
     # Bulk writes send no signals: the imported stories' search documents are built here.
     search_index.rebuild(
         Story.objects.filter(legacy_sid__isnull=False).values_list("pk", flat=True),
@@ -91,9 +92,12 @@ def _run_steps(ctx: Context, steps: list[type[Step]], out, err) -> None:
     pagecache.everything_changed()
 
 
-def _recount(out: TextIO, err: TextIO) -> None:
-    """Fanfold's derived counts (words, chapters, reviews, favorites) from the new rows."""
-    call_command("recount", stdout=out, stderr=err)
+def _recount(report: Report, err: TextIO) -> None:
+    """Fanfold's derived counts (words, chapters, reviews, favorites) from the new rows;
+    what the recount says is printed after the report, not above it."""
+    summary = io.StringIO()
+    call_command("recount", stdout=summary, stderr=err)
+    report.recount_summary = summary.getvalue().strip()
 
 
 def _count_imported(report: Report) -> None:

@@ -185,10 +185,14 @@ def browse(request: HttpRequest, params: Params) -> str:
 
 def reviews(request: HttpRequest, params: Params) -> str:
     """reviews.php?type=ST|CH|SE&item=N (ST with `chapid`), or ?reviewid=N: the page that
-    shows those reviews, which is the chapter page for chapters and the story page else."""
+    shows those reviews: a story's or series' reviews page, the chapter page for a
+    chapter's, and a single review's own address (which finds its page)."""
     kind = params.get("type", "").upper()
     if kind == "SE":
-        return _url_of(Series.objects.only("pk"), legacy_seriesid=_required_id(params, "item"))
+        series = Series.objects.filter(legacy_seriesid=_required_id(params, "item")).first()
+        if series is None:
+            raise Http404("No series was imported with that id.")
+        return reverse("community:series_reviews", args=[series.pk])
     if kind == "CH":
         return _chapter_url(legacy_chapid=_required_id(params, "item", "chapid"))
     if kind == "ST":
@@ -199,23 +203,14 @@ def reviews(request: HttpRequest, params: Params) -> str:
                 return _chapter_url(story=story, legacy_chapid=chapid)
             except Http404:
                 pass
-        return story.get_absolute_url()
+        return reverse("community:story_reviews", args=[story.pk])
     reviewid = _id(params, "reviewid")
     if kind or reviewid is None:
         raise Http404("Unknown kind of review page.")
-    review = (
-        Review.objects.visible()
-        .filter(legacy_reviewid=reviewid)
-        .only("story_id", "chapter_id", "series_id")
-        .first()
-    )
+    review = Review.objects.visible().filter(legacy_reviewid=reviewid).only("pk").first()
     if review is None:
         raise Http404("No review was imported with that id.")
-    if review.chapter_id:
-        return _chapter_url(pk=review.chapter_id)
-    if review.story_id:
-        return _story(request, pk=review.story_id).get_absolute_url()
-    return _url_of(Series.objects.only("pk"), pk=review.series_id)
+    return reverse("community:review", args=[review.pk])
 
 
 def user(request: HttpRequest, params: Params) -> str:

@@ -3,7 +3,8 @@
 Every row read is accounted for exactly once: imported (created or updated), merged into
 another row (a duplicate favorite, an author's extra field folded into their profile) or
 skipped with a reason. `Report.problems()` lists any table where the sums disagree; the
-tests assert there are none.
+tests assert there are none. Rows an earlier run imported that eFiction no longer has are
+counted apart, as removed (or kept, when Fanfold members have added to them since).
 """
 
 from collections import Counter
@@ -21,6 +22,8 @@ class TableReport:
     repaired: int = 0
     # Source columns with no place in Fanfold, kept in a `legacy` JSON field.
     kept_columns: set[str] = field(default_factory=set)
+    # Rows an earlier run imported that were deleted in eFiction since, deleted here too.
+    removed: int = 0
 
     @property
     def imported(self) -> int:
@@ -39,6 +42,7 @@ class TableReport:
             "skipped": dict(self.skipped),
             "repaired": self.repaired,
             "kept_columns": sorted(self.kept_columns),
+            "removed": self.removed,
         }
 
 
@@ -60,9 +64,14 @@ class Report:
     imported_totals: Counter = field(default_factory=Counter)
     # What skipped rows held (an orphaned chapter's words…): source = imported + skipped.
     skipped_totals: Counter = field(default_factory=Counter)
+    # What Fanfold keeps though eFiction deleted it (members added to it since): counted
+    # in imported_totals, so source = imported - kept + skipped.
+    kept_totals: Counter = field(default_factory=Counter)
     # Fanfold's own recount of words, which may differ from eFiction's stored word counts
     # (eFiction counted words differently); reported, not compared.
     recounted_words: int | None = None
+    # What `fanfold recount` said, shown after the report.
+    recount_summary: str = ""
     dry_run: bool = False
 
     def table(self, name: str) -> TableReport:
@@ -82,10 +91,11 @@ class Report:
         ]
         for total in TOTALS:
             source, imported = self.source_totals[total], self.imported_totals[total]
-            if source != imported + self.skipped_totals[total]:
+            kept, skipped = self.kept_totals[total], self.skipped_totals[total]
+            if source != imported - kept + skipped:
                 found.append(
-                    f"{total}: {source:,} in eFiction, {imported:,} imported and "
-                    f"{self.skipped_totals[total]:,} skipped"
+                    f"{total}: {source:,} in eFiction, {imported:,} imported "
+                    f"({kept:,} of them kept though deleted in eFiction) and {skipped:,} skipped"
                 )
         return found
 
@@ -98,6 +108,7 @@ class Report:
             "source_totals": {key: self.source_totals[key] for key in TOTALS},
             "imported_totals": {key: self.imported_totals[key] for key in TOTALS},
             "skipped_totals": {key: self.skipped_totals[key] for key in TOTALS},
+            "kept_totals": {key: self.kept_totals[key] for key in TOTALS},
             "recounted_words": self.recounted_words,
             "problems": self.problems(),
         }
@@ -106,7 +117,7 @@ class Report:
         """The report as the command prints it: a table per eFiction table, then totals."""
         lines = ["Dry run: nothing was written." if self.dry_run else "Import finished."]
         lines.append("")
-        header = ("table", "read", "created", "updated", "merged", "skipped", "repaired")
+        header = ("table", "read", "created", "updated", "merged", "skipped", "repaired", "removed")
         rows = [header]
         for name, t in self.tables.items():
             rows.append(
@@ -118,6 +129,7 @@ class Report:
                     f"{t.merged:,}",
                     f"{sum(t.skipped.values()):,}",
                     f"{t.repaired:,}",
+                    f"{t.removed:,}",
                 )
             )
         widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -143,11 +155,14 @@ class Report:
             lines += ["", "Other tables:"]
             for name, what in sorted(self.other_tables.items()):
                 lines.append(f"  {name}: {what}")
-        lines += ["", "Totals          eFiction    Fanfold    skipped"]
+        lines += ["", f"Totals      {'eFiction':>13}{'Fanfold':>13}{'skipped':>13}{'kept':>13}"]
+        columns = (self.source_totals, self.imported_totals, self.skipped_totals, self.kept_totals)
         for total in TOTALS:
+            lines.append(f"  {total:<10}" + "".join(f"{column[total]:>13,}" for column in columns))
+        if any(self.kept_totals.values()):
             lines.append(
-                f"  {total:<12}{self.source_totals[total]:>10,}  "
-                f"{self.imported_totals[total]:>9,}  {self.skipped_totals[total]:>9,}"
+                "  kept: deleted in eFiction since an earlier run, kept because members "
+                "added to it in Fanfold (see the notices)"
             )
         if self.recounted_words is not None:
             lines.append(
@@ -161,4 +176,6 @@ class Report:
         problems = self.problems()
         lines += ["", "Problems:" if problems else "Every row read is accounted for."]
         lines += [f"  {problem}" for problem in problems]
+        if self.recount_summary:
+            lines += ["", self.recount_summary]
         return "\n".join(lines)

@@ -30,12 +30,12 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from types import TracebackType
-from typing import BinaryIO, Self
+from typing import BinaryIO
 
 from fanfold.importers.efiction import dump
 from fanfold.importers.efiction.dump import DumpError, Row, Value
 from fanfold.importers.efiction.errors import ImportSourceError
+from fanfold.importers.efiction.steps import BaseSource
 from fanfold.lib.progress import ProgressBar, progress_bar
 
 # Bump when the layout of stage files changes: older files are then staged again.
@@ -116,7 +116,7 @@ class _Incomplete(ImportSourceError):
     """The stage file was not finished (or is from another version of this code)."""
 
 
-class StagedSource:
+class StagedSource(BaseSource):
     """The eFiction tables of one staged dump; names without the prefix."""
 
     def __init__(self, path: Path, prefix: str, dump_path: Path):
@@ -137,17 +137,6 @@ class StagedSource:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != ?", [_INFO_TABLE]
         )
         self._tables = sorted(name for (name,) in names)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._connection.close()
@@ -172,15 +161,9 @@ class StagedSource:
         self, table: str, order_by: str | Sequence[str] | None = None
     ) -> Iterator[dict[str, Value]]:
         """Each row as {column: value}, streamed; without order_by, in the dump's order."""
-        columns = self.columns(table)
         sql = f"SELECT * FROM {self._quoted(table)}"
         if order_by:
-            keys = [order_by] if isinstance(order_by, str) else list(order_by)
-            unknown = [key for key in keys if key not in columns]
-            if unknown:
-                raise ImportSourceError(
-                    f"Cannot order {self.prefix}{table} by {', '.join(unknown)}: no such column"
-                )
+            keys = self.order_keys(table, order_by)
             sql += " ORDER BY " + ", ".join(self._order_term(table, key) for key in keys)
         else:
             sql += " ORDER BY rowid"

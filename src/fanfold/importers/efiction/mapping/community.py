@@ -1,4 +1,10 @@
-"""Reviews (with author responses) and favorites."""
+"""Reviews (with author responses) and favorites.
+
+A rerun removes the reviews and favorites eFiction has deleted since an earlier run, but
+never what members wrote in Fanfold: a review with replies stays (listed in the report),
+and so does every favorite of a member who has signed in to Fanfold, where the member
+may have added it (eFiction's favorites carry no id to tell them apart).
+"""
 
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -66,6 +72,7 @@ class ReviewsStep(Step):
     def import_batch(self, rows: list[dict[str, Any]]) -> None:
         self.ctx.report.source_totals["reviews"] += len(rows)
         keys = [self.keys(row) for row in rows]
+        self.ctx.present_in(self.table).update(k.reviewid for k in keys if k.reviewid > 0)
         stories = self.ctx.pks(Story, "legacy_sid", [k.item for k in keys if k.kind == "ST"])
         series = self.ctx.pks(Series, "legacy_seriesid", [k.item for k in keys if k.kind == "SE"])
         chapters = {
@@ -179,6 +186,7 @@ class ReviewsStep(Step):
             review.created_at = date or now
 
     def finish(self) -> None:
+        self._converge()
         notice = self.ctx.report.notice
         if self.former_members:
             notice(
@@ -196,6 +204,18 @@ class ReviewsStep(Step):
             notice(
                 "reviews without a date",
                 f"{self.undated:,} reviews had no readable date and take their story's.",
+            )
+
+    def _converge(self) -> None:
+        """Reviews deleted in eFiction since an earlier run go; one that members replied
+        to in Fanfold stays (deleting it would delete the replies) and is listed."""
+        kept = self.remove_gone(Review, "legacy_reviewid", (Review.objects.all(), "parent"))
+        self.ctx.report.kept_totals["reviews"] += len(kept)
+        kept_ids = Review.objects.filter(pk__in=kept).values_list("legacy_reviewid", flat=True)
+        for reviewid in kept_ids:
+            self.ctx.report.notice(
+                "deleted in eFiction, kept in Fanfold",
+                f"review {reviewid}: members replied to it in Fanfold; kept with the replies",
             )
 
 
@@ -252,6 +272,36 @@ class FavoritesStep(Step):
         Favorite.objects.bulk_create([f for f in batch.values() if f.pk is None])
         Favorite.objects.bulk_update([f for f in batch.values() if f.pk is not None], ["comment"])
         self.seen |= batch.keys()
+
+    def finish(self) -> None:
+        """Favorites eFiction no longer has go, for members who have never signed in to
+        Fanfold (all theirs came from eFiction); the others' stay, since a member may have
+        added them in Fanfold, and are counted in the report."""
+        imported_members = Favorite.objects.filter(user__legacy_uid__isnull=False).values_list(
+            "pk", "user_id", "story_id", "author_id", "series_id", "user__last_login"
+        )
+        stale, kept = [], 0
+        for pk, user, story, author, series, last_login in imported_members.iterator(
+            chunk_size=5000
+        ):
+            field, target = next(
+                (field, target)
+                for field, target in zip(self.kinds.values(), (story, author, series), strict=True)
+                if target is not None
+            )
+            if (user, field, target) in self.seen:
+                continue
+            if last_login is None:
+                stale.append(pk)
+            else:
+                kept += 1
+        self.remove(Favorite, stale)
+        if kept:
+            self.ctx.report.notice(
+                "favorites not in eFiction, kept",
+                f"{kept:,} favorites of imported members are not (or no longer) in eFiction; "
+                "kept, because these members have signed in to Fanfold and may have added them",
+            )
 
     def key(self, row, kind, users, targets) -> tuple[int, str, int] | None:
         """(user pk, target field, target pk), or None with the row skipped."""

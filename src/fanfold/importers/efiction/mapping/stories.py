@@ -5,13 +5,22 @@ Every step keys its rows by eFiction's ids (`legacy_sid`, `legacy_chapid`,
 updates what the first run made. References to rows that do not exist (deleted authors,
 dead category ids, chapters of a missing story) never stop the import: they map to the
 orphan account, are dropped and counted, or the row is skipped with a reason.
+
+A rerun converges on eFiction: what an earlier run imported and eFiction has deleted since
+(stories, chapters, series, series items, links to categories, characters and classes) is
+deleted here too, unless members wrote something of their own onto it in Fanfold (a
+chapter, a review, a story added to a series): such a story is kept hidden, such a series
+kept, and the report lists both. Rows born in Fanfold are never touched.
 """
 
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import IntegerField, Max, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fanfold.accounts.models import User
@@ -28,8 +37,9 @@ from fanfold.archive.models import (
     Story,
     StoryAuthor,
 )
+from fanfold.community.models import Review
 from fanfold.importers.efiction.mapping.legacy import every_column, keep_records
-from fanfold.importers.efiction.steps import Step
+from fanfold.importers.efiction.steps import Step, chunks
 from fanfold.importers.efiction.text import flag, html_from_stored, id_list, number, when
 from fanfold.lib.markup import html_to_text, word_count
 
@@ -94,10 +104,9 @@ class Stories(_OwnedStep):
         # flag; older 3.x versions keep a comma list of uids there. A lone "1" is the flag
         # when the table exists, uid 1 otherwise.
         self.coauthors_column_is_flag = "coauthors" in self.ctx.source.tables()
-        self.seen: set[int] = set()
 
     def import_batch(self, rows: list[dict[str, Any]]) -> None:
-        rows = self._distinct(rows)
+        rows = self.first_rows(rows, "sid", what="story", total="stories")
         self.ctx.report.source_totals["stories"] += len(rows)
         sids = [number(row["sid"]) for row in rows]
         existing = {story.legacy_sid: story for story in Story.objects.filter(legacy_sid__in=sids)}
@@ -141,8 +150,12 @@ class Stories(_OwnedStep):
         pks = self.ctx.pks(Story, "legacy_sid", sids)
         _set_owners({pks[sid]: owner for sid, owner in owners.items()})
         add_coauthors([(pks[sid], user) for sid, users_ in coauthors.items() for user in users_])
-        for _, _, _, relation, _ in self.LABELS:
-            _set_links(relation, {pks[sid]: wanted[relation] for sid, wanted in links.items()})
+        for _, _, legacy_field, relation, _ in self.LABELS:
+            _set_links(
+                relation,
+                legacy_field,
+                {pks[sid]: wanted[relation] for sid, wanted in links.items()},
+            )
 
     def finish(self) -> None:
         for kind, ids in self.dead.items():
@@ -152,22 +165,38 @@ class Stories(_OwnedStep):
                 f"stories: {ids.total():,} links to {len(ids):,} {kind} ids that do not exist "
                 f"({listed}); dropped, kept in the story's legacy data",
             )
+        self._converge()
 
-    def _distinct(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Rows with a story id seen for the first time (a dump may repeat a row)."""
-        kept = []
-        for row in rows:
-            sid = number(row.get("sid"))
-            if sid <= 0:
-                self.skip("no story id")
-                self.ctx.report.source_totals["stories"] += 1
-                self.ctx.report.skipped_totals["stories"] += 1
-            elif sid in self.seen:
-                self.report.merged += 1
-            else:
-                self.seen.add(sid)
-                kept.append(row)
-        return kept
+    def _converge(self) -> None:
+        """Stories deleted in eFiction since an earlier run go, with their chapters,
+        reviews, favorites and links. One that members added a chapter or a review to in
+        Fanfold is hidden instead, so nothing they wrote is lost; a moderator decides."""
+        kept = self.remove_gone(
+            Story,
+            "legacy_sid",
+            (Chapter.objects.filter(legacy_chapid__isnull=True), "story"),
+            (Review.objects.filter(legacy_reviewid__isnull=True), "story"),
+        )
+        if kept:
+            Story.objects.filter(pk__in=kept).update(status=Status.HIDDEN)
+            self._count_kept(kept)
+
+    def _count_kept(self, kept: set[int]) -> None:
+        """The kept stories stay in Fanfold's totals: the report sets them apart."""
+        report = self.ctx.report
+        imported_chapters = Chapter.objects.filter(story__in=kept, legacy_chapid__isnull=False)
+        words = imported_chapters.aggregate(
+            words=Sum(Cast(KT("legacy__wordcount"), IntegerField()))
+        )["words"]
+        report.kept_totals["stories"] += len(kept)
+        report.kept_totals["chapters"] += imported_chapters.count()
+        report.kept_totals["words"] += words or 0
+        for sid, title in Story.objects.filter(pk__in=kept).values_list("legacy_sid", "title"):
+            report.notice(
+                "deleted in eFiction, kept in Fanfold",
+                f"story {sid} ({title}): members added chapters or reviews to it in Fanfold; "
+                "hidden, for a moderator to delete or publish",
+            )
 
     def _map(self, story: Story, row: dict[str, Any]) -> None:
         """The story's own fields from the row."""
@@ -283,15 +312,17 @@ def add_coauthors(pairs: list[tuple[int, int]]) -> list[str]:
     return outcomes
 
 
-def _set_links(relation: str, wanted: dict[int, set[int]]) -> None:
-    """Make a story M2M hold exactly `wanted` (story pk → label pks) for these stories."""
+def _set_links(relation: str, legacy_field: str, wanted: dict[int, set[int]]) -> None:
+    """Make a story M2M hold exactly `wanted` (story pk → label pks) of the imported labels
+    (those with `legacy_field` set); a label made in Fanfold and added there stays."""
     field = Story._meta.get_field(relation)
     through = field.remote_field.through
     label = field.m2m_reverse_field_name()
     present, stale = set(), []
-    for pk, story, label_pk in through.objects.filter(story_id__in=wanted).values_list(
-        "pk", "story_id", f"{label}_id"
-    ):
+    imported = through.objects.filter(
+        story_id__in=wanted, **{f"{label}__{legacy_field}__isnull": False}
+    )
+    for pk, story, label_pk in imported.values_list("pk", "story_id", f"{label}_id"):
         if label_pk in wanted[story]:
             present.add((story, label_pk))
         else:
@@ -360,11 +391,10 @@ class Chapters(Step):
         self.folder = Path(folder) if folder else None
         # Positions run 1..n per story in (inorder, chapid) order, across batches.
         self.numbering = (0, 0)
-        self.seen: set[int] = set()
 
     def import_batch(self, rows: list[dict[str, Any]]) -> None:
         report = self.ctx.report
-        rows = self._distinct(rows)
+        rows = self.first_rows(rows, "chapid", what="chapter", total="chapters")
         for row in rows:
             report.source_totals["chapters"] += 1
             report.source_totals["words"] += number(row.get("wordcount"))
@@ -393,20 +423,24 @@ class Chapters(Step):
         self.report.created += len(new)
         self.report.updated += len(changed)
 
-    def _distinct(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        kept = []
-        for row in rows:
-            chapid = number(row.get("chapid"))
-            if chapid <= 0:
-                self.skip("no chapter id")
-                self.ctx.report.source_totals["chapters"] += 1
-                self.ctx.report.skipped_totals["chapters"] += 1
-            elif chapid in self.seen:
-                self.report.merged += 1
-            else:
-                self.seen.add(chapid)
-                kept.append(row)
-        return kept
+    def finish(self) -> None:
+        """Chapters deleted in eFiction since an earlier run go, from the stories eFiction
+        still has (a kept story keeps its chapters). Their reviews stay, as reviews of the
+        story: the importer places a review of a missing chapter there too."""
+        stories = self.ctx.present_in(Stories.table)
+        present = self.ctx.present_in(self.table)
+        imported = Chapter.objects.filter(legacy_chapid__isnull=False).values_list(
+            "pk", "legacy_chapid", "story__legacy_sid"
+        )
+        stale = [
+            pk
+            for pk, chapid, sid in imported.iterator(chunk_size=5000)
+            if chapid not in present and sid in stories
+        ]
+        with transaction.atomic():
+            for chunk in chunks(stale):
+                Review.objects.filter(chapter__in=chunk).update(chapter=None)
+            self.remove(Chapter, stale)
 
     def _map(self, chapter: Chapter, row: dict[str, Any], story: tuple) -> None:
         story_pk, created, published, updated = story
@@ -485,23 +519,14 @@ class SeriesStep(_OwnedStep):
     # catid, rating, classes, characters, reviews, numstories, challenges… go to `legacy`.
     mapped = frozenset({"seriesid", "title", "summary", "uid", "isopen"})
 
-    def prepare(self) -> None:
-        self.seen: set[int] = set()
-
     def import_batch(self, rows: list[dict[str, Any]]) -> None:
+        rows = self.first_rows(rows, "seriesid", what="series")
         ids = [number(row["seriesid"]) for row in rows]
         existing = {s.legacy_seriesid: s for s in Series.objects.filter(legacy_seriesid__in=ids)}
         users = self.ctx.pks(User, "legacy_uid", {number(row["uid"]) for row in rows})
         new, changed = [], []
         for row in rows:
             seriesid = number(row["seriesid"])
-            if seriesid <= 0:
-                self.skip("no series id")
-                continue
-            if seriesid in self.seen:
-                self.report.merged += 1
-                continue
-            self.seen.add(seriesid)
             series = existing.get(seriesid) or Series(legacy_seriesid=seriesid)
             (changed if series.pk else new).append(series)
             series.title = self.plain(row.get("title"))[:200] or "Untitled"
@@ -514,6 +539,26 @@ class SeriesStep(_OwnedStep):
         Series.objects.bulk_update(changed, ["title", "summary", "owner", "is_open", "legacy"])
         self.report.created += len(new)
         self.report.updated += len(changed)
+
+    def finish(self) -> None:
+        """Series deleted in eFiction since an earlier run go, unless they hold a review
+        or a story from Fanfold: those are kept and listed."""
+        fanfold_item = Q(story__legacy_sid__isnull=True, story__isnull=False) | Q(
+            subseries__legacy_seriesid__isnull=True, subseries__isnull=False
+        )
+        kept = self.remove_gone(
+            Series,
+            "legacy_seriesid",
+            (Review.objects.filter(legacy_reviewid__isnull=True), "series"),
+            (SeriesItem.objects.filter(fanfold_item), "series"),
+        )
+        for seriesid, title in Series.objects.filter(pk__in=kept).values_list(
+            "legacy_seriesid", "title"
+        ):
+            self.ctx.report.notice(
+                "deleted in eFiction, kept in Fanfold",
+                f"series {seriesid} ({title}): it holds reviews or stories from Fanfold; kept",
+            )
 
 
 AWAITING_CONFIRMATION = "awaiting the series owner's confirmation (kept as a legacy record)"
@@ -599,6 +644,24 @@ class SeriesItems(Step):
                 for row in unconfirmed
             },
         )
+
+    def finish(self) -> None:
+        """Items eFiction no longer has go from the series it still has (unconfirmed
+        ones too: eFiction hides them); a story or sub-series added in Fanfold stays."""
+        present = self.ctx.present_in(SeriesStep.table)
+        imported_target = Q(story__legacy_sid__isnull=False) | Q(
+            subseries__legacy_seriesid__isnull=False
+        )
+        items = SeriesItem.objects.filter(
+            imported_target, series__legacy_seriesid__isnull=False
+        ).values_list("pk", "series__legacy_seriesid", "series_id", "story_id", "subseries_id")
+        stale = [
+            pk
+            for pk, seriesid, parent, story, subseries in items.iterator(chunk_size=5000)
+            if seriesid in present
+            and (parent, "story" if story else "series", story or subseries) not in self.seen
+        ]
+        self.remove(SeriesItem, stale)
 
     def _key(self, row, series: dict[int, int], stories: dict[int, int]):
         """(series pk, "story" or "series", its pk), or None with the row skipped."""

@@ -60,7 +60,6 @@ class Command(BaseCommand):
                 report = run(
                     source,
                     Options(stories_dir=options["stories_dir"], dry_run=options["dry_run"]),
-                    self.stdout,
                     self.stderr,
                 )
         except ImportSourceError as exc:
