@@ -95,9 +95,18 @@ class TestFavoriting:
 
     def test_visitors_are_sent_to_log_in_and_nothing_changes(self, client, people):
         page = people.story.get_absolute_url()
-        response = client.post(f"/my/favorites/story/{people.story.pk}/", {"next": page})
+        # A post without a session (it expired while the member typed) is kept, not lost:
+        # after sign-in the pending page offers it again.
+        response = client.post(
+            f"/my/favorites/story/{people.story.pk}/", {"next": page, "comment": "Lovely"}
+        )
         assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=/stories/")
+        assert response["Location"].startswith("/accounts/login/?next=/my/pending/")
+        assert not Favorite.objects.exists()
+        client.force_login(people.reader)
+        pending = client.get(response["Location"].split("next=")[1].replace("%3A", ":"))
+        assert "Lovely" in pending.content.decode()
+        client.logout()
         response = client.get(f"/my/favorites/story/{people.story.pk}/")
         assert response["Location"] == (
             f"/accounts/login/?next=/my/favorites/story/{people.story.pk}/"

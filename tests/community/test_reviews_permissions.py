@@ -64,8 +64,9 @@ class TestNewReview:
     EXPECTED = {
         "visitor": "login",
         "member": "page",
-        "author": "page",
-        "coauthor": "page",
+        # Authors answer reviews of their own work; they do not review it.
+        "author": "forbidden",
+        "coauthor": "forbidden",
         "blocked": "forbidden",
         "moderator": "page",
         "reviewer": "page",
@@ -76,8 +77,10 @@ class TestNewReview:
     def test_the_review_page(self, client, cast, role, kind):
         target = {"chapter": cast.chapter, "story": cast.story, "series": cast.series}[kind]
         response = as_role(client, cast, role).get(f"/reviews/new/{kind}/{target.pk}/")
-        # The series' owner is the author, so the blocked member is refused there too.
-        assert outcome(response) == self.EXPECTED[role]
+        # The series' owner is the author, so the blocked member is refused there too; the
+        # story's co-author does not own the series and may review it.
+        expected = "page" if (kind, role) == ("series", "coauthor") else self.EXPECTED[role]
+        assert outcome(response) == expected
 
     @pytest.mark.parametrize("role", ROLES)
     def test_posting(self, client, cast, role):
@@ -291,7 +294,9 @@ class TestWhatEachRoleSeesOnTheChapterPage:
         assert (f'href="/reviews/{reply.pk}/edit/"' in html) is (role == "member")
         assert (f'href="/reviews/{review}/delete/"' in html) is (role == "reviewer")
         assert (f'action="/moderation/reviews/{review}/decide/"' in html) is (role == "moderator")
-        assert ('name="signed_in"' in html) is (role not in ("visitor", "blocked"))
+        # The review form: not for visitors, blocked members or the story's own authors.
+        no_form = ("visitor", "blocked", "author", "coauthor")
+        assert ('name="signed_in"' in html) is (role not in no_form)
         if role == "blocked":
             assert "You cannot review this." in html
         if role == "visitor":

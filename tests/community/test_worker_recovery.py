@@ -22,13 +22,14 @@ from email import policy
 from email.utils import parseaddr
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from fanfold.archive import actions
 from fanfold.archive.models import Status
 from fanfold.community import notify
 from fanfold.community.models import Delivery, Subscription
-from fanfold.community.tasks import SENDING_TIMEOUT_SECONDS, deliver, release_stuck
+from fanfold.community.tasks import deliver, release_stuck
 from fanfold.community.tasks import resume_unfinished as worker_starts
 from tests.community.test_notifications import make_subscribers, member, tasks_enqueued
 from tests.community.test_worker import (
@@ -80,7 +81,7 @@ class TestStartingWorker:
             assert worker_starts() == 1
         [release] = named(enqueued, release_stuck)
         assert release.args == [[first.pk]]
-        expected = timezone.now() + timedelta(seconds=SENDING_TIMEOUT_SECONDS)
+        expected = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
         assert abs(release.task.run_after - expected) < timedelta(seconds=30)
 
         run(named(enqueued, deliver))  # the starting worker's own work

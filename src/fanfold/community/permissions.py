@@ -62,7 +62,7 @@ def can_respond(user, review: Review) -> bool:
 
 
 def can_edit_review(user, review: Review) -> bool:
-    return ReviewRights(user, set()).edit(review)
+    return _member(user) and _rights_over(user, review).edit(review)
 
 
 def can_delete_review(user, review: Review) -> bool:
@@ -99,10 +99,15 @@ class ReviewRights:
         )
 
     def review(self) -> bool:
-        """A new review of the work (visitors: when the archive allows anonymous ones)."""
+        """A new review of the work (visitors: when the archive allows anonymous ones).
+        Authors answer reviews of their own work; they do not review it (as with likes)."""
         if not self.user.is_authenticated:
             return ArchiveSettings.current().anonymous_reviews
-        return self.member and not self.blocked_by & self.owner_ids
+        return (
+            self.member
+            and self.user.pk not in self.owner_ids
+            and not self.blocked_by & self.owner_ids
+        )
 
     def reply(self, review: Review) -> bool:
         """Members reply under a published top-level review, unless the reviewer or the
@@ -113,12 +118,22 @@ class ReviewRights:
 
     def respond(self, review: Review) -> bool:
         """The author's response (eFiction's "Author's Response"): the work's authors, on
-        top-level reviews."""
-        return self.member and not review.parent_id and self.user.pk in self.owner_ids
+        top-level reviews, unless the reviewer blocked them."""
+        return (
+            self.member
+            and not review.parent_id
+            and self.user.pk in self.owner_ids
+            and review.reviewer_id not in self.blocked_by
+        )
 
     def edit(self, review: Review) -> bool:
-        """Reviewers edit their own words; nobody edits someone else's."""
-        return self.member and review.reviewer_id == self.user.pk
+        """Reviewers edit their own words (not once the work's authors blocked them);
+        nobody edits someone else's."""
+        return (
+            self.member
+            and review.reviewer_id == self.user.pk
+            and not self.blocked_by & self.owner_ids
+        )
 
     def delete(self, review: Review) -> bool:
         """Reviewers delete their own; moderators any; authors those on their own work when

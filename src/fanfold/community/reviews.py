@@ -14,8 +14,9 @@ from django.utils import timezone
 from fanfold.archive import pagecache
 from fanfold.archive.models import Chapter, Series, Story
 from fanfold.community import counts, notify, permissions
-from fanfold.community.models import Review
+from fanfold.community.models import Event, Review
 from fanfold.core.models import ArchiveSettings
+from fanfold.lib.markup import html_to_text
 from fanfold.moderation.models import ModerationDecision
 
 Action = ModerationDecision.Action
@@ -67,8 +68,7 @@ def reply(parent: Review, user, text: str) -> Review:
         parent = parent.parent
     if not permissions.can_reply(user, parent):
         raise PermissionDenied("You may not reply to this review.")
-    with transaction.atomic():
-        counts.lock_counted(story_id=parent.story_id, series_id=parent.series_id)
+    with transaction.atomic():  # replies change no count, so nothing to lock
         answer = Review.objects.create(
             story_id=parent.story_id,
             chapter_id=parent.chapter_id,
@@ -87,7 +87,9 @@ def respond(review: Review, user, text: str) -> Review:
     if not permissions.can_respond(user, review):
         raise PermissionDenied("Only the authors respond to reviews of their work.")
     with transaction.atomic():
-        first = not review.response
+        # Locked and read afresh: two first responses at once notify the reviewer once.
+        stored = Review.objects.select_for_update().filter(pk=review.pk).values("response")
+        first = not stored.get()["response"]
         review.response = text
         review.responded_by = user if text else None
         review.responded_at = timezone.now() if text else None
@@ -126,11 +128,15 @@ def hide(review: Review, moderator, reason: str = "") -> None:
 
 
 def restore(review: Review, moderator) -> None:
-    """Hidden or held reviews back in public; approving a held one tells the authors."""
+    """Hidden or held reviews back in public. The authors hear of a review the first time
+    it is public (a held one hidden and later restored included), never twice."""
     was_pending = review.status == Review.Status.PENDING
     action = Action.REVIEW_APPROVED if was_pending else Action.REVIEW_RESTORED
-    if _set_status(review, moderator, Review.Status.PUBLISHED, action) and was_pending:
-        notify.review_posted(review)
+    with transaction.atomic():
+        published = _set_status(review, moderator, Review.Status.PUBLISHED, action)
+        announced = Event.objects.filter(review=review, kind=Event.Kind.NEW_REVIEW).exists()
+        if published and not announced:
+            notify.review_posted(review)
 
 
 def _set_status(review: Review, moderator, status: str, action: str, reason: str = "") -> bool:
@@ -174,5 +180,5 @@ def _log(review: Review, moderator, action: str, reason: str = "") -> None:
         action=action,
         subject=f"Review by {review.reviewer_display} of {where}"[:500],
         # What was said, so a deleted review can still be accounted for.
-        message=(f"{reason}\n\n" if reason else "") + review.text[:2000],
+        message=(f"{reason}\n\n" if reason else "") + html_to_text(review.text)[:2000],
     )

@@ -43,11 +43,6 @@ Kind = Event.Kind
 # How long a delivery waits before trying again when the mail server does not answer.
 MAIL_RETRY_AFTER = timedelta(minutes=5)
 UNSUBSCRIBE_SALT = "fanfold.community.unsubscribe"
-# How long a delivery may stay "sending" before a restarted worker takes it back: far
-# longer than one SMTP send (EMAIL_URL's timeout, 10 s by default, per network step).
-# settings.NOTIFICATION_SENDING_TIMEOUT (seconds) overrides it; 0 takes them back as the
-# worker starts (only right when no other worker can be busy).
-SENDING_TIMEOUT_SECONDS = 300
 
 # The member's switch (accounts.models.Preferences) that decides whether a kind is emailed;
 # the inbox gets every kind.
@@ -70,6 +65,11 @@ def deliver(event_id: int) -> None:
         .first()
     )
     if event is None:  # its story, chapter or review was deleted since
+        return
+    if event.review_id and event.review.status != Review.Status.PUBLISHED:
+        # Hidden (or held again) since it was posted: nobody hears of a review they cannot
+        # read. Restoring it announces it afresh (community.reviews.restore).
+        event.delete()
         return
     try:
         if not event.fanned_out:
@@ -125,9 +125,10 @@ def _take_back(delivery_ids: list[int]) -> list[int]:
 
 
 def sending_timeout() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "NOTIFICATION_SENDING_TIMEOUT", SENDING_TIMEOUT_SECONDS)
-    )
+    """How long a delivery may stay "sending" before a restarted worker takes it back: far
+    longer than one SMTP send (EMAIL_URL's timeout, 10 s by default, per network step).
+    0 takes them back as the worker starts (only right when no other worker can be busy)."""
+    return timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
 
 
 # Recipients ------------------------------------------------------------------------------

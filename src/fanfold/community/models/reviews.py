@@ -115,6 +115,12 @@ class Review(models.Model):
             models.Index(fields=["story", "status", "created_at"]),
             models.Index(fields=["series", "status", "created_at"]),
             models.Index(fields=["reviewer", "created_at"]),
+            # The moderators' queue: held and hidden reviews only, a small part of all.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=~Q(status="published"),
+                name="review_moderation_queue",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -10,11 +10,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fanfold.accounts.models import Profile
 from fanfold.archive.models import Story
 from fanfold.archive.pagecache import cacheable
+from fanfold.archive.pending import keep_when_signed_out
 from fanfold.community import library
 from fanfold.community.models import ReadingPosition, ReadLater
 from fanfold.lib.paging import choice, paginate
@@ -66,10 +67,11 @@ def _target_page(kind: str, target) -> str:
 # --- Favorites -----------------------------------------------------------------------------
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+@keep_when_signed_out
 def favorite(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    """Add a favorite with an optional comment, or edit the comment (GET shows the form)."""
-    if denied := _members_only(request):
-        return denied
+    """Add a favorite with an optional comment, or edit the comment (GET shows the form).
+    A comment sent after the session expired is kept for after sign-in."""
     target = _target(request, kind, pk)
     existing = library.favorite_of(request.user, kind, target.pk)
     initial = {"comment": existing.comment if existing else ""}

@@ -63,6 +63,7 @@ class ReviewSection:
     new_url: str  # the separate page for a new review of this work
     may_review: bool  # for visitors the same answer for all (the page is shared)
     moderator: bool
+    own_work: bool  # the viewer is one of the work's authors: they respond, not review
     form: ReviewForm | None  # the inline form members get (their pages are not cached)
     show_chapter: bool
 
@@ -119,6 +120,7 @@ def review_section(
         new_url=reverse("community:review_new", args=target),
         may_review=may_review,
         moderator=moderator,
+        own_work=user.is_authenticated and user.pk in owner_ids,
         form=ReviewForm() if may_review and user.is_authenticated else None,
         show_chapter=show_chapter,
     )
@@ -127,7 +129,7 @@ def review_section(
 @require_safe
 def story_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     """Every review of a story and of its chapters, newest first."""
-    stories = Story.objects.listed_for(request.user).prefetch_related(with_author_list())
+    stories = _readable(request.user).prefetch_related(with_author_list())
     story = get_object_or_404(stories.only("title", "slug", "review_count"), pk=pk)
     section = review_section(
         request,
@@ -187,9 +189,15 @@ class _Target:
         return target_owner_ids(series=self.series)
 
 
+def _readable(user):
+    """Stories this person may read and so review: the reading rule, not the listing one
+    (a muted author's story is still open at its own address)."""
+    return Story.objects.visible_to(user).published()
+
+
 def _target(request: HttpRequest, kind: str, pk: int) -> _Target:
     """The work to review, if this person may read it; anything else is a 404."""
-    readable = Story.objects.listed_for(request.user)
+    readable = _readable(request.user)
     if kind == "chapter":
         chapters = Chapter.objects.published().filter(story__in=readable).select_related("story")
         chapter = get_object_or_404(chapters, pk=pk)
@@ -303,7 +311,7 @@ def _review_for(request: HttpRequest, pk: int) -> Review:
     )
     if not (published or mine or is_moderator(user)):
         raise Http404("No such review.")
-    if review.story_id and not Story.objects.listed_for(user).filter(pk=review.story_id).exists():
+    if review.story_id and not _readable(user).filter(pk=review.story_id).exists():
         raise Http404("No such review.")
     return review
 
