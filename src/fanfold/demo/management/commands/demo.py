@@ -5,7 +5,7 @@ import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from fanfold.archive.models import Story
 from fanfold.demo.generator import generate
@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 processes=processes,
                 progress=lambda **kwargs: progress_bar(self.stderr, **kwargs),
             )
+            _analyze()
             call_command("recount", stdout=self.stdout, stderr=self.stderr)
             # Bulk inserts send no signals: the search index is built once, at the end.
             call_command("reindex", stdout=self.stdout, stderr=self.stderr)
@@ -63,3 +64,16 @@ class Command(BaseCommand):
                 f"with the password “{demo.login_password}”."
             )
         )
+
+
+def _analyze() -> None:
+    """Table statistics for the rows this transaction inserted, on PostgreSQL.
+
+    Autovacuum cannot see uncommitted rows, so without this the planner believes the
+    tables are empty and runs the recount's correlated subqueries as whole-table scans
+    per row: hours at 100,000 stories instead of seconds. ANALYZE inside the transaction
+    counts its own inserts.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
