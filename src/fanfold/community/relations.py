@@ -4,8 +4,9 @@
   (`Story.objects.listed_for`) and the member hears of no new story or chapter of theirs
   (`tasks.recipients_of`). A co-authored story goes if any of its authors is muted.
   Stories stay readable at their own URLs; nobody else is affected.
-- **Block** a member: they may not review the blocker's stories nor reply to the
-  blocker's reviews (`permissions`), and nothing they write notifies the blocker.
+- **Block** a member: they may not review or like the blocker's stories, edit old
+  reviews there, nor reply to the blocker's reviews (`permissions`), and nothing they
+  write notifies the blocker.
 
 Each action is idempotent (muting twice keeps one row, unmuting what is not muted is
 not an error) and refuses the member themselves. Neither changes a page anyone else
