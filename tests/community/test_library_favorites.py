@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 
 from fanfold.accounts.models import Profile, User
-from fanfold.archive.models import Series, Status, Story, StoryAuthor
+from fanfold.archive.models import Series, Status, Story
 from fanfold.community import library
 from fanfold.community.models import Favorite
-from tests.factories import make_rating, make_series, make_story, make_user
+from tests.factories import bulk_stories, make_rating, make_series, make_story, make_user
 from tests.hostile import HOSTILE, executable_parts
 
 pytestmark = pytest.mark.django_db
@@ -292,16 +292,7 @@ def _many_favorites(owner, n: int) -> None:
     for profile in profiles:
         profile.derive_name_fields()
     Profile.objects.bulk_create(profiles)
-    stories = []
-    for i in range(n):
-        story = Story(title=f"Tale {i}", rating=rating, status=Status.PUBLISHED, chapter_count=1)
-        story.derive_title_fields()
-        stories.append(story)
-    stories = Story.objects.bulk_create(stories)
-    StoryAuthor.objects.bulk_create(
-        StoryAuthor(story=story, user=user, is_owner=True, position=0)
-        for story, user in zip(stories, users, strict=True)
-    )
+    stories = bulk_stories(users, rating)
     series = Series.objects.bulk_create(
         Series(owner=user, title=f"Saga {i}") for i, user in enumerate(users)
     )

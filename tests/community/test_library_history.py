@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from fanfold.archive.models import Chapter, Status, Story
 from fanfold.community.models import ReadingPosition, ReadLater
-from tests.factories import make_rating, make_story, make_user
+from tests.factories import bulk_stories, make_rating, make_story, make_user
 from tests.hostile import HOSTILE, executable_parts
 
 pytestmark = pytest.mark.django_db
@@ -43,20 +43,8 @@ def writes_in(queries) -> list[str]:
 
 
 def _many_stories(n: int) -> list[Story]:
-    """n published stories by one author, made quickly (no chapters: lists need none)."""
-    author = make_user("Prolific")
-    rating = make_rating("Teen")
-    stories = []
-    for i in range(n):
-        story = Story(title=f"Tale {i}", rating=rating, status=Status.PUBLISHED, chapter_count=1)
-        story.derive_title_fields()
-        stories.append(story)
-    stories = Story.objects.bulk_create(stories)
-    Story.authors.through.objects.bulk_create(
-        Story.authors.through(story=story, user=author, is_owner=True, position=0)
-        for story in stories
-    )
-    return stories
+    """n published stories by one author."""
+    return bulk_stories([make_user("Prolific")] * n, make_rating("Teen"))
 
 
 class TestReadingPosition:

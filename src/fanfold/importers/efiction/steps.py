@@ -10,6 +10,7 @@ run imported and eFiction has deleted since (`remove_gone`), counted as removed.
 """
 
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +40,7 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-class BaseSource:
+class BaseSource(ABC):
     """What both readers share: they close their connection on leaving a `with` block,
     and check the columns a table is to be ordered by."""
 
@@ -56,11 +57,11 @@ class BaseSource:
     ) -> None:
         self.close()
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
-    def columns(self, table: str) -> list[str]:
-        raise NotImplementedError
+    @abstractmethod
+    def columns(self, table: str) -> list[str]: ...
 
     def order_keys(self, table: str, order_by: str | Sequence[str]) -> list[str]:
         """`order_by` as a list of the table's columns; an unknown one is a clear error."""
