@@ -136,6 +136,9 @@ else:
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
 # Memory each process may use to keep recently served pages in front of the shared cache.
 PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024, minimum=0)
+# How long the facet counts of a listing or search result are kept (0: not at all); any
+# change to the listings invalidates them at once.
+FACET_CACHE_SECONDS = env_int("FACET_CACHE_SECONDS", 600, minimum=0)
 # How often each process writes its buffered hit counts to the database.
 HITS_FLUSH_SECONDS = env_int("HITS_FLUSH_SECONDS", 10, minimum=1)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pytest_django.asserts import assertContains
 
 from fanfold.archive import actions
+from fanfold.community import relations
 from fanfold.archive.models import Status
 from fanfold.lib.markup import sanitize
 from fanfold.search import index
@@ -370,6 +371,64 @@ class TestListingsSidebar:
         make_story("One", authors=[author])
         page = client.get("/authors/Sidebar%20Author/").content.decode()
         assert '<input type="hidden" name="author" value="Sidebar Author">' in page
+
+
+class TestFacetCache:
+    """Counts are kept across pages and sorts of one result, and renewed by any change."""
+
+    @pytest.fixture
+    def fandom(self, general):
+        fandom = make_category("Kumquat Fandom")
+        for n in range(3):
+            make_story(f"Kumquat {n}", categories=[fandom], chapters=["kumquat"])
+        return fandom
+
+    @staticmethod
+    def count_of(client, url: str) -> str:
+        page = client.get(url).content.decode()
+        return re.search(r'Kumquat Fandom <span class="count">\((\d+)\)', page).group(1)
+
+    def test_another_page_or_sort_reuses_them(
+        self, client, fandom, settings, django_assert_num_queries
+    ):
+        settings.STORIES_PER_PAGE = 2
+        with django_assert_num_queries(5):
+            client.get("/search/?q=kumquat")
+        # page, authors, categories, passages: no facet query
+        with django_assert_num_queries(4):
+            assert self.count_of(client, "/search/?q=kumquat&sort=title&page=2") == "3"
+
+    def test_a_new_story_renews_them(self, client, fandom):
+        assert self.count_of(client, f"/search/?category={fandom.pk}") == "3"
+        make_story("Kumquat 4", categories=[fandom])
+        assert self.count_of(client, f"/search/?category={fandom.pk}") == "4"
+
+    def test_a_mute_renews_the_members_counts_only(
+        self, client, fandom, django_capture_on_commit_callbacks
+    ):
+        muted = make_user("Loud Author")
+        make_story("Loud", authors=[muted], categories=[fandom])
+        reader, other = make_user("Reader"), make_user("Other Reader")
+        url = f"/browse/categories/{fandom.pk}/"
+        for member in (reader, other):
+            client.force_login(member)
+            assert self.count_of(client, url) == "4"
+        with django_capture_on_commit_callbacks(execute=True):
+            relations.mute(reader, muted)
+        client.force_login(reader)
+        assert self.count_of(client, url) == "3"
+        client.force_login(other)
+        assert self.count_of(client, url) == "4"
+        with django_capture_on_commit_callbacks(execute=True):
+            relations.unmute(reader, muted)
+        client.force_login(reader)
+        assert self.count_of(client, url) == "4"
+
+    def test_off_at_zero(self, client, fandom, settings, django_assert_num_queries):
+        settings.FACET_CACHE_SECONDS = 0
+        client.get("/search/?q=kumquat")
+        with django_assert_num_queries(5):
+            client.get("/search/?q=kumquat&sort=title")
 
 
 class TestQueryCounts:

@@ -52,6 +52,11 @@ def listings_changed() -> None:
     pagecache.bump("listings")
 
 
+def mutes_changed(user_id: int) -> None:
+    """What this member sees listed changed (their own uncached listings' facet counts)."""
+    pagecache.bump(f"mutes:{user_id}")
+
+
 def everything_changed() -> None:
     pagecache.bump("site")
 

@@ -10,12 +10,15 @@
 
 Each action is idempotent (muting twice keeps one row, unmuting what is not muted is
 not an error) and refuses the member themselves. Neither changes a page anyone else
-sees, so no cached page is touched.
+sees, so no shared page is touched; a mute renews the member's own facet counts.
 """
+
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
 from fanfold.accounts.models import User
+from fanfold.archive import pagecache
 from fanfold.community.models import Block, Mute
 
 
@@ -26,10 +29,12 @@ class SelfRelationError(ValueError):
 def mute(user: User, author: User) -> None:
     _refuse_self(user, author, "mute")
     _add(Mute, user=user, author=author)
+    transaction.on_commit(partial(pagecache.mutes_changed, user.pk))
 
 
 def unmute(user: User, author: User) -> None:
     Mute.objects.filter(user=user, author=author).delete()
+    transaction.on_commit(partial(pagecache.mutes_changed, user.pk))
 
 
 def block(user: User, member: User) -> None:

@@ -3,7 +3,8 @@
 A cached page's key contains the current version token of every scope it depends on;
 bumping a scope makes all its pages unreachable at once, in every process, without
 finding or deleting them. Scopes: "site" (everything), "listings" (front page and
-browse pages) and "story:<id>" (one story's index, chapters and full view).
+browse pages), "story:<id>" (one story's index, chapters and full view) and "mutes:<id>"
+(what one member muted: their own listings). `remember` keeps computed values the same way.
 """
 
 import hashlib
@@ -35,6 +36,20 @@ def versions(scopes: list[str]) -> list[str]:
 def bump(*scopes: str) -> None:
     """Invalidate every cached page that depends on one of these scopes."""
     cache.set_many({_version_key(scope): uuid.uuid4().hex[:12] for scope in scopes}, None)
+
+
+def remember(name: str, parts: list[str], scopes: list[str], compute, seconds: int):
+    """compute(), kept `seconds` under a key of these parts and the scopes' versions: a
+    value that stays right until one of the scopes is bumped. Never cached at 0."""
+    if not seconds:
+        return compute()
+    raw = "|".join([name, *parts, *versions(scopes)])
+    key = _PREFIX + "r:" + hashlib.blake2b(raw.encode(), digest_size=20).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
 
 
 def page_key(path: str, query: str, variant: str, scopes: list[str]) -> str:

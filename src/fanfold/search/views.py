@@ -40,7 +40,7 @@ def search(request: HttpRequest) -> HttpResponse:
     filtered = filters.apply(Story.objects.listed_for(request.user), criteria)
     engine = backend()
     stories = engine.match(filtered, text) if text else filtered
-    total, facets = facet_counts(stories)
+    total, facets = facet_counts(stories, request.user)
     sorts = {value: label for value, (label, _) in SEARCH_SORTS.items()}
     if text.include:
         default_sort = "relevance"

@@ -30,6 +30,7 @@ from fanfold.archive.models import (
 from fanfold.archive.pagecache import cacheable
 from fanfold.community import library
 from fanfold.community.views.reviews import LATEST_ON_SERIES_PAGE, review_section
+from fanfold.lib import pagecache
 from fanfold.lib.paging import choice, paginate
 
 # value → (label, ordering); "-pk" keeps pages stable when the main key ties.
@@ -101,17 +102,21 @@ class Facet:
     excluded: set[str] = field(default_factory=set)
 
 
-def facet_counts(stories) -> tuple[int, list[Facet]]:
+def facet_counts(stories, viewer) -> tuple[int, list[Facet]]:
     """How many of these stories there are, and how many have each rating, category,
     character, classification, completion and language: the sidebar of listings and
     search results, in one query (_facet_rows).
 
     The ratings' counts add up to the total, which saves the paginator its COUNT. Only
-    the FACET_SIZE most frequent values of each filter are listed.
+    the FACET_SIZE most frequent values of each filter are listed. The counts depend on
+    the result, not on its order or page: they are kept (FACET_CACHE_SECONDS) until the
+    listings change, or the viewer's mutes, so paging or re-sorting pays for them once.
     """
     ratings, completion, languages = defaultdict(int), defaultdict(int), defaultdict(int)
     rating_keys, found = {}, defaultdict(list)
-    for kind, pk, name, order, type_id, type_name, completed, language, n in _facet_rows(stories):
+    for kind, pk, name, order, type_id, type_name, completed, language, n in _cached_rows(
+        stories, viewer
+    ):
         if kind == "story":
             ratings[pk] += n
             rating_keys[pk] = (order, name)
@@ -157,7 +162,24 @@ def facet_counts(stories) -> tuple[int, list[Facet]]:
     return sum(ratings.values()), facets
 
 
-def _facet_rows(stories) -> list[tuple]:
+def _cached_rows(stories, viewer) -> list[tuple]:
+    try:
+        sql, params = stories.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # stories.none(): nothing to count
+        return []
+    scopes = ["site", "listings"]
+    if viewer.is_authenticated:
+        scopes.append(f"mutes:{viewer.pk}")
+    return pagecache.remember(
+        "facets",
+        [sql, repr(params)],
+        scopes,
+        lambda: _facet_rows(sql, params),
+        settings.FACET_CACHE_SECONDS,
+    )
+
+
+def _facet_rows(ids_sql: str, params) -> list[tuple]:
     """Rows of (kind, id, name, order, type id, type name, completed, language, count).
 
     The story ids are computed once (a materialized CTE: a text match runs once, not once
@@ -166,10 +188,6 @@ def _facet_rows(stories) -> list[tuple]:
     start from the ids and look up each story's rows by index (it otherwise scanned the
     whole link tables); PostgreSQL reads it as a plain join and plans it as one.
     """
-    try:
-        ids_sql, params = stories.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # stories.none(): nothing to count
-        return []
     order = connection.ops.quote_name("order")
 
     def table(model) -> str:
@@ -236,7 +254,7 @@ def _story_listing(
     """
     count = None
     if fixed is not None:
-        count, facets = facet_counts(stories)
+        count, facets = facet_counts(stories, request.user)
         extra.update(facets=facets, fixed=fixed)
     if default_sort is None:
         preferred = Preferences.for_user(request.user).default_sort
