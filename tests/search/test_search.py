@@ -393,7 +393,7 @@ class TestFacetCache:
     ):
         settings.STORIES_PER_PAGE = 2
         with django_assert_num_queries(5):
-            client.get("/search/?q=kumquat")
+            client.get("/search/?q=kumquat&sort=updated")
         # page, authors, categories, passages: no facet query
         with django_assert_num_queries(4):
             assert self.count_of(client, "/search/?q=kumquat&sort=title&page=2") == "3"
@@ -426,15 +426,16 @@ class TestFacetCache:
 
     def test_off_at_zero(self, client, fandom, settings, django_assert_num_queries):
         settings.FACET_CACHE_SECONDS = 0
-        client.get("/search/?q=kumquat")
+        client.get("/search/?q=kumquat&sort=updated")
         with django_assert_num_queries(5):
             client.get("/search/?q=kumquat&sort=title")
 
 
 class TestQueryCounts:
     def test_search_page_costs_the_same_whatever_the_results(
-        self, client, general, django_assert_num_queries
+        self, client, general, settings, django_assert_num_queries
     ):
+        settings.FACET_CACHE_SECONDS = 0
         fandom = make_category()
         for n in range(3):
             make_story(
@@ -444,13 +445,15 @@ class TestQueryCounts:
                 classifications=[make_classification()],
                 authors=[make_user(), make_user()],
             )
-        # facets with the count, page, authors, categories, passages
-        with django_assert_num_queries(5):
+        # facets with the count, ids by relevance, page, authors, categories, passages
+        with django_assert_num_queries(6):
             client.get("/search/?q=kumquat")
         for n in range(3, 10):
             make_story(f"Kumquat {n}", categories=[make_category()], characters=[make_character()])
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             client.get("/search/?q=kumquat")
+        with django_assert_num_queries(5):  # no ids first in any other order
+            client.get("/search/?q=kumquat&sort=title")
 
     def test_listing_with_sidebar(self, client, general, django_assert_num_queries):
         fandom = make_category()

@@ -50,10 +50,12 @@ def search(request: HttpRequest) -> HttpResponse:
         default_sort = preferred if preferred in sorts else "updated"
     sort = choice(request, "sort", sorts, default_sort)
     if sort == "relevance" and total <= RANKED_MATCHES:
-        listing = engine.ranked(filtered, text).order_by("-relevance", "-pk")
+        page = paginate(request, engine.ranked(filtered, text), settings.STORIES_PER_PAGE)
+        found = filtered.for_listing().in_bulk(page.object_list)
+        page.object_list = [found[pk] for pk in page.object_list if pk in found]
     else:
         listing = stories.order_by(*SEARCH_SORTS[sort][1])
-    page = paginate(request, listing.for_listing(), settings.STORIES_PER_PAGE, count=total)
+        page = paginate(request, listing.for_listing(), settings.STORIES_PER_PAGE, count=total)
     passages = engine.passages([story.pk for story in page.object_list], text)
     for story in page.object_list:
         story.passage = highlight(passages[story.pk]) if story.pk in passages else ""
