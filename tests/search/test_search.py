@@ -238,6 +238,17 @@ class TestIndexFollowsChanges:
         assert found(client, "q=kumquat") == ["Kumquat Tale"]
         assert index.rebuild([story.pk]) == 1
 
+    def test_a_full_rebuild_drops_documents_of_stories_gone_behind_its_back(self, author):
+        from fanfold.search.backends import Document
+        from fanfold.search.models import SearchTerms
+
+        kept = make_story("Kept", authors=[author])
+        gone = kept.pk + 1000  # deleted without signals: its document stayed
+        index.backend().write([Document(gone, "Gone", "", "", "", "kumquat")])
+        assert SearchTerms.objects.filter(story_id=gone).exists()
+        index.rebuild()
+        assert set(SearchTerms.objects.values_list("story_id", flat=True)) == {kept.pk}
+
 
 def _text(body: str) -> actions.ChapterText:
     from fanfold.lib.markup import html_to_text, plain_to_html, sanitize, word_count
