@@ -558,3 +558,20 @@ def test_postgresql_plans_text_matches_through_the_index():
     with connection.cursor() as cursor:
         cursor.execute("SELECT procost FROM pg_proc WHERE proname = 'ts_match_vq'")
         assert cursor.fetchone()[0] == MATCH_COST
+
+
+def test_postgresql_counts_from_a_covering_index():
+    """Migration archive.0006: every column the counted stories are filtered and grouped
+    on is in one narrow index, so PostgreSQL can count without reading the wide stories."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's indexes only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'archive_story_listing_cover'"
+        )
+        (definition,) = cursor.fetchone()
+    for column in ("status", "id", "chapter_count", "rating_id", "completed", "language",
+                   "word_count", "updated_at", "published_at"):  # fmt: skip
+        assert column in definition

@@ -83,8 +83,8 @@ class SQLiteBackend:
         parts = [f'"{" ".join(c.words)}"' + (" *" if c.prefix else "") for c in clauses]
         return f" {joiner} ".join(parts)
 
-    def match(self, stories: QuerySet, query: Query) -> QuerySet:
-        """Stories matching the query.
+    def match(self, stories: QuerySet, query: Query, *, every: bool = False) -> QuerySet:
+        """Stories matching the query (`every` matters to PostgreSQL only).
 
         An IN (subquery) rather than a join, so SQLite runs the MATCH once instead of
         once per story (measured: 1.6 s → ms for a count over 20,000 stories). FTS5
@@ -200,10 +200,27 @@ class PostgreSQLBackend:
             tsquery &= ~_tsquery(clause)
         return _typed(tsquery)
 
-    def match(self, stories: QuerySet, query: Query) -> QuerySet:
+    def match(self, stories: QuerySet, query: Query, *, every: bool = False) -> QuerySet:
+        """`every`: all the matches will be read (to count them), not the first few in
+        some order (a page).
+
+        Then `OFFSET 0` keeps the planner from flattening the match into a join, which
+        it ran as a nested loop testing each filtered story's vector, each one read from
+        TOAST (11 µs a story), and it reads the matches from the GIN index instead: 250 →
+        115 ms for the counts of a medium word in 14,500 filtered of 100,000 stories. A
+        page wants the flattened join: it tests stories in the page's order and stops
+        after 20 (the fenced subquery made it rescan all the matches for each story).
+        The planner cannot tell the two apart: it prices a GIN recheck as testing every
+        vector, though single words need none.
+        """
+        terms = self.tsquery(query) if query.include else _any_of(query.exclude)
+        ids = _matching(terms)
+        if every:
+            sql, params = ids.query.sql_with_params()
+            ids = RawSQL(f"{sql} OFFSET 0", params)
         if not query.include:
-            return stories.exclude(pk__in=_matching(_any_of(query.exclude)))
-        return stories.filter(pk__in=_matching(self.tsquery(query)))
+            return stories.exclude(pk__in=ids)
+        return stories.filter(pk__in=ids)
 
     def ranked(self, stories: QuerySet, query: Query) -> list[int]:
         """Ids of the stories matching the query, best match (ts_rank) first: one join

@@ -40,7 +40,8 @@ def search(request: HttpRequest) -> HttpResponse:
     filtered = filters.apply(Story.objects.listed_for(request.user), criteria)
     engine = backend()
     stories = engine.match(filtered, text) if text else filtered
-    total, facets = facet_counts(stories, request.user)
+    counted = engine.match(filtered, text, every=True) if text else filtered
+    total, facets = facet_counts(counted, request.user)
     sorts = {value: label for value, (label, _) in SEARCH_SORTS.items()}
     if text.include:
         default_sort = "relevance"

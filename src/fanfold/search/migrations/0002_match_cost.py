@@ -11,6 +11,8 @@ reindex` tries again (backends.PostgreSQLBackend.optimize). See bench/SEARCH.md.
 
 from django.db import migrations
 
+from fanfold.lib.migrations import on_postgresql
+
 RAISE = """
 DO $$
 BEGIN
@@ -32,15 +34,7 @@ END $$
 """
 
 
-def _on_postgresql(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("search", "0001_initial")]
 
-    operations = [migrations.RunPython(_on_postgresql(RAISE), _on_postgresql(LOWER))]
+    operations = [migrations.RunPython(on_postgresql(RAISE), on_postgresql(LOWER))]
