@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from pytest_django.asserts import assertContains
 
 from fanfold.archive import actions
-from fanfold.community import relations
 from fanfold.archive.models import Status
+from fanfold.community import relations
 from fanfold.lib.markup import sanitize
 from fanfold.search import index
 from tests.factories import (
