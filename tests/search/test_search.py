@@ -414,9 +414,7 @@ class TestFacetCache:
         make_story("Kumquat 4", categories=[fandom])
         assert self.count_of(client, f"/search/?category={fandom.pk}") == "4"
 
-    def test_a_mute_renews_the_members_counts_only(
-        self, client, fandom, django_capture_on_commit_callbacks
-    ):
+    def test_a_mute_renews_the_members_counts_only(self, client, fandom):
         muted = make_user("Loud Author")
         make_story("Loud", authors=[muted], categories=[fandom])
         reader, other = make_user("Reader"), make_user("Other Reader")
@@ -426,11 +424,9 @@ class TestFacetCache:
             return self.count_of(client, f"/browse/categories/{fandom.pk}/")
 
         assert [seen_by(reader), seen_by(other)] == ["4", "4"]
-        with django_capture_on_commit_callbacks(execute=True):
-            relations.mute(reader, muted)
+        relations.mute(reader, muted)
         assert [seen_by(reader), seen_by(other)] == ["3", "4"]
-        with django_capture_on_commit_callbacks(execute=True):
-            relations.unmute(reader, muted)
+        relations.unmute(reader, muted)
         assert seen_by(reader) == "4"
 
     def test_off_at_zero(self, client, fandom, settings, django_assert_num_queries):
@@ -570,6 +566,9 @@ def test_postgresql_counts_from_a_covering_index():
             "SELECT indexdef FROM pg_indexes WHERE indexname = 'archive_story_listing_cover'"
         )
         (definition,) = cursor.fetchone()
-    for column in ("status", "id", "chapter_count", "rating_id", "completed", "language",
-                   "word_count", "updated_at", "published_at"):  # fmt: skip
-        assert column in definition
+    key, included = re.search(r"\((\w+)\) INCLUDE \(([^)]*)\)", definition).groups()
+    assert key == "status"
+    assert set(included.split(", ")) == {
+        "id", "chapter_count", "rating_id", "completed", "language", "word_count",
+        "updated_at", "published_at",
+    }  # fmt: skip

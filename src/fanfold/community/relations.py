@@ -13,8 +13,6 @@ not an error) and refuses the member themselves. Neither changes a page anyone e
 sees, so no shared page is touched; a mute renews the member's own facet counts.
 """
 
-from functools import partial
-
 from django.db import IntegrityError, transaction
 
 from fanfold.accounts.models import User
@@ -29,12 +27,12 @@ class SelfRelationError(ValueError):
 def mute(user: User, author: User) -> None:
     _refuse_self(user, author, "mute")
     _add(Mute, user=user, author=author)
-    transaction.on_commit(partial(pagecache.mutes_changed, user.pk))
+    pagecache.mutes_changed(user.pk)
 
 
 def unmute(user: User, author: User) -> None:
     Mute.objects.filter(user=user, author=author).delete()
-    transaction.on_commit(partial(pagecache.mutes_changed, user.pk))
+    pagecache.mutes_changed(user.pk)
 
 
 def block(user: User, member: User) -> None:

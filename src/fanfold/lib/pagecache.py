@@ -9,8 +9,10 @@ browse pages), "story:<id>" (one story's index, chapters and full view) and "mut
 
 import hashlib
 import uuid
+from functools import partial
 
 from django.core.cache import cache
+from django.db import transaction
 
 _PREFIX = "pc:"
 
@@ -34,7 +36,17 @@ def versions(scopes: list[str]) -> list[str]:
 
 
 def bump(*scopes: str) -> None:
-    """Invalidate every cached page that depends on one of these scopes."""
+    """Invalidate every cached page and value that depends on one of these scopes.
+
+    Inside a transaction, again once it commits: a request served between the first bump
+    and the commit still read the old rows, and would have cached them as current.
+    """
+    _new_versions(scopes)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(partial(_new_versions, scopes))
+
+
+def _new_versions(scopes) -> None:
     cache.set_many({_version_key(scope): uuid.uuid4().hex[:12] for scope in scopes}, None)
 
 

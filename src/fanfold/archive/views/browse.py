@@ -185,8 +185,8 @@ def _facet_rows(matched_sql: str, params) -> list[tuple]:
 
     The stories are found once (a materialized CTE: a text match runs once, not once per
     facet), with the columns the ratings, completion and language are counted on (the
-    stories are not read twice; on PostgreSQL the CTE is an index-only scan of migration
-    archive.0006's covering index). Every other facet is a grouped count over them, joined
+    stories are not read twice; on PostgreSQL the CTE can be an index-only scan of
+    migration archive.0006's covering index). Every other facet is a grouped count over them, joined
     by story id: no COUNT(DISTINCT), no pass over stories outside the result. CROSS JOIN
     makes SQLite start from the ids and look up each story's rows by index (it otherwise
     scanned the whole link tables); PostgreSQL reads it as a plain join and plans it as one.
