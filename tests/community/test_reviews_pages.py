@@ -9,7 +9,7 @@ from django.utils import timezone
 from fanfold.community import counts
 from fanfold.community.models import Review
 from fanfold.core.models import ArchiveSettings
-from tests.factories import make_review, make_series, make_story, make_user
+from tests.factories import make_rating, make_review, make_series, make_story, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,17 @@ class TestStoryReviewsPage:
         client.force_login(make_user("Reader"))
         page = client.get(f"/stories/{story.pk}/reviews/").content.decode()
         assert f'action="/reviews/new/story/{story.pk}/"' in page
+
+    def test_a_gated_storys_reviews_wait_behind_its_warning(self, client):
+        rating = make_rating("MA", needs_consent=True, warning_text="<p>Grim ahead.</p>")
+        story = make_story("Dark", rating=rating, chapters=1)
+        make_review(story, "It quotes the grim part.")
+        url = f"/stories/{story.pk}/reviews/"
+        page = client.get(url).content.decode()
+        assert "Grim ahead." in page and "It quotes the grim part." not in page
+        response = client.post(f"/stories/{story.pk}/consent/", {"next": url})
+        assert response["Location"] == url
+        assert "It quotes the grim part." in client.get(url).content.decode()
 
     def test_query_count_is_fixed(self, client, story, django_assert_num_queries):
         many_reviews(story, chapter_of(story), 60, replies_each=2)

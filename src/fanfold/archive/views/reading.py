@@ -23,8 +23,9 @@ from fanfold.archive.models import (
     Story,
     with_author_list,
 )
-from fanfold.archive.pagecache import CONSENT_SALT, cacheable, has_consent
+from fanfold.archive.pagecache import CONSENT_SALT, cacheable
 from fanfold.archive.permissions import can_edit_story
+from fanfold.archive.views.gate import rating_gate
 from fanfold.community import library
 from fanfold.community.views.reviews import review_section
 
@@ -57,20 +58,6 @@ def _story_for(request: HttpRequest, pk: int, *, details: bool = False) -> Story
 def _can_edit(request: HttpRequest, story: Story) -> bool:
     """Whether to show the author's tools; visitors cost no query (their pages are cached)."""
     return request.user.is_authenticated and can_edit_story(request.user, story)
-
-
-def _gate(request: HttpRequest, story: Story) -> HttpResponse | None:
-    """The rating's warning page, until this visitor has agreed once this browser session.
-
-    Members who gave age consent in their preferences never see it.
-    """
-    if (
-        story.rating.is_gated
-        and not has_consent(request)
-        and not Preferences.for_user(request.user).age_consent
-    ):
-        return render(request, "archive/gate.html", {"story": story}, status=200)
-    return None
 
 
 def _table_of_contents(story: Story) -> list[Chapter]:
@@ -131,7 +118,7 @@ def chapter_jump(request: HttpRequest, pk: int) -> HttpResponse:
 
 def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     story = _story_for(request, pk)
-    if gate := _gate(request, story):
+    if gate := rating_gate(request, story):
         return gate
     chapters = _table_of_contents(story)
     index = next((i for i, c in enumerate(chapters) if c.position == number), None)
@@ -164,7 +151,7 @@ def chapter(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 def _whole_story(request: HttpRequest, pk: int, template: str) -> HttpResponse:
     story = _story_for(request, pk, details=True)
-    if gate := _gate(request, story):
+    if gate := rating_gate(request, story):
         return gate
     chapters = list(story.chapters.published().defer("body_text", "legacy"))
     hits.record(story.pk)

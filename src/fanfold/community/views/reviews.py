@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from fanfold.archive.models import Chapter, Series, Story, with_author_list
 from fanfold.archive.pagecache import cacheable
 from fanfold.archive.pending import keep_when_signed_out
+from fanfold.archive.views.gate import rating_gate
 from fanfold.community import reviews
 from fanfold.community.forms import (
     SIGNED_IN_FIELD,
@@ -129,8 +130,10 @@ def review_section(
 @require_safe
 def story_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     """Every review of a story and of its chapters, newest first."""
-    stories = _readable(request.user).prefetch_related(with_author_list())
-    story = get_object_or_404(stories.only("title", "slug", "review_count"), pk=pk)
+    stories = _readable(request.user).select_related("rating").prefetch_related(with_author_list())
+    story = get_object_or_404(stories.only("title", "slug", "review_count", "rating"), pk=pk)
+    if gate := rating_gate(request, story):
+        return gate
     section = review_section(
         request,
         story.reviews.all(),
