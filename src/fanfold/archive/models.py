@@ -123,10 +123,11 @@ class Status(models.TextChoices):
     HIDDEN = "hidden", "Hidden by a moderator"
 
 
-def with_author_list() -> models.Prefetch:
-    """A story's authorships in byline order with profiles, as `story.author_list`."""
+def with_author_list(through: str = "") -> models.Prefetch:
+    """A story's authorships in byline order with profiles, as `story.author_list`;
+    `through` prefetches them for the story of a related row ("story")."""
     return models.Prefetch(
-        "authorships",
+        f"{through}__authorships" if through else "authorships",
         queryset=StoryAuthor.objects.select_related("user__profile").only(
             "story_id", "position", "user__username", "user__profile__pen_name"
         ),
@@ -147,14 +148,22 @@ class StoryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED, chapter_count__gt=0)
 
-    def listed_for(self, user):
-        """Stories that appear on listings for this visitor: published, readable by them,
-        and, for a member, by no author they muted (a co-authored story goes if any of
-        its authors is muted). Muted stories stay readable at their own URLs."""
-        listed = self.published()
+    def readable_by(self, user):
+        """Published stories this visitor may read (and so review, like or follow):
+        members read every rating, visitors not the members-only ones."""
+        published = self.published()
         if not user.is_authenticated:
-            return listed.filter(rating__members_only=False)
-        return listed.filter(~_has_author_muted_by(user))
+            return published.filter(rating__members_only=False)
+        return published
+
+    def listed_for(self, user):
+        """Stories that appear on listings for this visitor: the ones they may read, and,
+        for a member, by no author they muted (a co-authored story goes if any of its
+        authors is muted). Muted stories stay readable at their own URLs."""
+        readable = self.readable_by(user)
+        if not user.is_authenticated:
+            return readable
+        return readable.filter(~_has_author_muted_by(user))
 
     def visible_to(self, user):
         """Stories this user may open: published ones, plus their own in any state."""

@@ -16,7 +16,6 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -28,7 +27,7 @@ from django.utils import timezone
 
 from fanfold.accounts.models import Profile, User
 from fanfold.archive import pagecache
-from fanfold.archive.models import Chapter, Series, Status, Story, StoryAuthor
+from fanfold.archive.models import Chapter, Series, Status, Story, with_author_list
 from fanfold.community import counts
 from fanfold.community.models import Favorite, ReadingPosition, ReadLater
 
@@ -72,17 +71,6 @@ def position_for(user, story: Story) -> Chapter | None:
     return position.chapter if position else None
 
 
-def _story_bylines(lookup: str) -> Prefetch:
-    """`story.author_list` (as archive's with_author_list) through a relation to Story."""
-    return Prefetch(
-        f"{lookup}__authorships",
-        queryset=StoryAuthor.objects.select_related("user__profile").only(
-            "story_id", "position", "user__username", "user__profile__pen_name"
-        ),
-        to_attr="author_list",
-    )
-
-
 def history_of(user) -> QuerySet[ReadingPosition]:
     """Where the member stopped in each story they may still open, newest first."""
     return (
@@ -94,7 +82,7 @@ def history_of(user) -> QuerySet[ReadingPosition]:
             "read_at", "story__title", "story__slug", "story__chapter_count",
             "chapter__story_id", "chapter__position", "chapter__title", "chapter__status",
         )
-        .prefetch_related(_story_bylines("story"))
+        .prefetch_related(with_author_list("story"))
         .order_by("-read_at", "-pk")
     )  # fmt: skip
 
@@ -105,7 +93,7 @@ def read_later_of(user) -> QuerySet[ReadLater]:
         ReadLater.objects.filter(user=user, story__in=Story.objects.visible_to(user).values("pk"))
         .select_related("story")
         .only("created_at", "story__title", "story__slug", "story__chapter_count")
-        .prefetch_related(_story_bylines("story"))
+        .prefetch_related(with_author_list("story"))
         .order_by("-created_at", "-pk")
     )
 
@@ -174,12 +162,13 @@ def _recount(kind: str, target_id: int) -> None:
 
 
 def _changed(kind: str, target_id: int) -> None:
-    """Cached pages are stale from the commit on: the story's pages show its count, and
-    the member's profile (a "listings" page, like the series page) shows the favorite."""
+    """Cached pages are stale (again at the commit: lib.pagecache.bump): the story's pages
+    show its count, and the member's profile (a "listings" page, like the series page)
+    shows the favorite."""
     if kind == "story":
-        transaction.on_commit(lambda: pagecache.story_changed(target_id))
+        pagecache.story_changed(target_id)
     else:
-        transaction.on_commit(pagecache.listings_changed)
+        pagecache.listings_changed()
 
 
 def favorite_stories(owner, readable: QuerySet[Story]) -> QuerySet[Favorite]:
@@ -188,7 +177,7 @@ def favorite_stories(owner, readable: QuerySet[Story]) -> QuerySet[Favorite]:
         Favorite.objects.filter(user=owner, story__in=readable.values("pk"))
         .select_related("story")
         .only("comment", "created_at", "story__title", "story__slug")
-        .prefetch_related(_story_bylines("story"))
+        .prefetch_related(with_author_list("story"))
         .order_by("-created_at", "-pk")
     )
 
@@ -278,7 +267,7 @@ def profile_favorites(profile: Profile, viewer) -> ProfileFavorites | None:
             "author__profile__pen_name", "series__title", "series__owner__username",
             "series__owner__profile__pen_name",
         )
-        .prefetch_related(_story_bylines("story"))
+        .prefetch_related(with_author_list("story"))
         .order_by(*newest_first)
     )  # fmt: skip
     by_kind: dict[str, list[Favorite]] = {each: [] for each in KINDS}

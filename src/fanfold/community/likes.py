@@ -10,8 +10,6 @@ likes from the rows (never `+= 1`): concurrent likes of one story queue on that 
 the count ends right, and liking twice (two tabs, a double click) leaves one like.
 """
 
-from functools import partial
-
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
@@ -64,8 +62,8 @@ def unlike(user, story_id: int) -> bool:
 
 def _recount(story_id: int) -> None:
     counts.refresh_like_count(story_id)
-    # The count shows on cached story pages and listings: stale from the commit on.
-    transaction.on_commit(partial(pagecache.story_changed, story_id))
+    # The count shows on cached story pages and listings.
+    pagecache.story_changed(story_id)
 
 
 class LikesOf:

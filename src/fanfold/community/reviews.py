@@ -161,12 +161,12 @@ def _recount(review: Review) -> None:
 
 
 def _changed(review: Review) -> None:
-    """Cached pages showing this review (or its count) are stale from the commit on."""
+    """Cached pages showing this review (or its count) are stale (again at the commit:
+    lib.pagecache.bump)."""
     if review.story_id is not None:
-        story_id = review.story_id
-        transaction.on_commit(lambda: pagecache.story_changed(story_id))
+        pagecache.story_changed(review.story_id)
     else:
-        transaction.on_commit(pagecache.listings_changed)
+        pagecache.listings_changed()
 
 
 def _log(review: Review, moderator, action: str, reason: str = "") -> None:

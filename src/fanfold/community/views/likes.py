@@ -14,8 +14,7 @@ from fanfold.lib.redirects import back
 def _story_for(request: HttpRequest, pk: int) -> Story:
     """A published story this member may read (a muted author's too: still reachable)."""
     stories = (
-        Story.objects.visible_to(request.user)
-        .published()
+        Story.objects.readable_by(request.user)
         .only("pk", "slug")
         .prefetch_related(with_author_list())
     )

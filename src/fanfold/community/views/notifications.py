@@ -123,9 +123,7 @@ def unsubscribe_link(request: HttpRequest, token: str) -> HttpResponse:
 def _subscribable(request: HttpRequest, kind: str, pk: int) -> tuple[int, str]:
     """(id, page) of what the member wants to follow; 404 unless they may see it."""
     if kind == "story":
-        story = get_object_or_404(
-            Story.objects.visible_to(request.user).published().only("slug"), pk=pk
-        )
+        story = get_object_or_404(Story.objects.readable_by(request.user).only("slug"), pk=pk)
         return story.pk, story.get_absolute_url()
     if kind == "author":
         # Following oneself means nothing: one's own stories never notify one.

@@ -195,7 +195,7 @@ class _Target:
 def _readable(user):
     """Stories this person may read and so review: the reading rule, not the listing one
     (a muted author's story is still open at its own address)."""
-    return Story.objects.visible_to(user).published()
+    return Story.objects.readable_by(user)
 
 
 def _target(request: HttpRequest, kind: str, pk: int) -> _Target:
